@@ -1,0 +1,1 @@
+"""Dagster asset and check definitions, one module per step; the logic lives in ``pipeline``."""

@@ -1,0 +1,84 @@
+"""Shared plumbing of the steps: metadata for the UI and the blocking Great Expectations gate."""
+
+import dagster as dg
+import pandas as pd
+
+from pipeline.quality import suites, validate_frame
+from pipeline.resources import QualitySettings, Warehouse
+from pipeline.schemas import BY_NAME, TableSchema
+
+PREVIEW_ROWS = 10
+
+
+def table_metadata(df: pd.DataFrame, schema: TableSchema) -> dict[str, object]:
+    """Row count, column schema and a preview: what the UI shows for every table."""
+    preview = df.head(PREVIEW_ROWS).copy()
+    for col in preview.columns:
+        if preview[col].dtype == object:
+            preview[col] = preview[col].map(lambda v: _short(v))
+    return {
+        "dagster/row_count": dg.MetadataValue.int(len(df)),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(c.name, c.sql_type, description=c.description,
+                               constraints=dg.TableColumnConstraints(nullable=c.nullable))
+                for c in schema.columns
+            ]
+        ),
+        "dagster/table_name": schema.name,
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
+    }
+
+
+def _short(value: object, limit: int = 80) -> object:
+    text = str(value) if not isinstance(value, str) else value
+    text = text.replace("\n", " ").replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_gate(table: str, warehouse: Warehouse, quality: QualitySettings) -> dg.AssetCheckResult:
+    """Validate a freshly written table with its GE suite; the result blocks downstream steps."""
+    suite = suites(min_articles=quality.min_articles)[table]
+    with warehouse.connect(read_only=True) as con:
+        frame = con.execute(suite.query).df()
+    report = validate_frame(frame, suite)
+    failed = report.failures()
+    return dg.AssetCheckResult(
+        passed=report.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{len(report.outcomes)} expectations on {report.n_rows} rows: "
+            + ("all passed" if not failed else f"{len(failed)} failed")
+        ),
+        metadata={
+            "expectations": dg.MetadataValue.md(report.to_markdown()),
+            "results": dg.MetadataValue.json(
+                [
+                    {"expectation": o.expectation, "column": o.column, "success": o.success,
+                     "unexpected_count": o.unexpected_count, "sample": o.sample}
+                    for o in report.outcomes
+                ]
+            ),
+            "failed_expectations": dg.MetadataValue.int(len(failed)),
+            "rows_validated": dg.MetadataValue.int(report.n_rows),
+        },
+    )
+
+
+def gate_check(table: str, description: str) -> dg.AssetChecksDefinition:
+    """A blocking check named ``<table>_quality`` that runs the table's GE suite."""
+
+    @dg.asset_check(
+        asset=dg.AssetKey(table),
+        name=f"{table}_quality",
+        blocking=True,
+        description=description,
+    )
+    def _check(warehouse: Warehouse, quality: QualitySettings) -> dg.AssetCheckResult:
+        return run_gate(table, warehouse, quality)
+
+    return _check
+
+
+def schema_of(table: str) -> TableSchema:
+    return BY_NAME[table]

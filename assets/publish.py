@@ -1,0 +1,32 @@
+"""Publishing: the checked tables become the DuckDB file users query, in one atomic step."""
+
+import dagster as dg
+
+from pipeline.resources import Warehouse
+from pipeline.schemas import PUBLISHED_TABLES
+
+PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"duckdb"},
+    owners=["team:wirehouse"],
+    pool="wirehouse_duckdb",
+    deps=PUBLISHED_ASSET_DEPS,
+    description=(
+        "The DuckDB file at NEWS_DUCKDB_PATH. Built from the working database only after every "
+        "upstream gate passed, then moved over the old file atomically: open readers keep "
+        "their snapshot, and a failed gate leaves the published tables untouched."
+    ),
+)
+def news_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    counts = warehouse.publish()
+    context.log.info(f"published {warehouse.published_path}: {counts}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(warehouse.published_path.resolve())),
+            "tables": dg.MetadataValue.json(counts),
+            "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+        }
+    )

@@ -1,0 +1,116 @@
+"""From raw articles to cleaned English articles, or to quarantine with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from pipeline.cleaning import clean_article, find_repeated_lines
+from pipeline.language import detect_language
+
+MIN_LANGUAGE_CONFIDENCE = 0.5
+_FINGERPRINT_WORDS = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class CleaningResult:
+    articles: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+def content_fingerprint(text: str) -> str:
+    """Same words in the same order: the same article, whatever its spacing or quotes."""
+    words = _FINGERPRINT_WORDS.findall(text.casefold())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
+    """Clean every raw article; non-English or contentless ones are rejected.
+
+    An article whose cleaned content equals an earlier one (by source path order) keeps its
+    row but gets ``duplicate_of``, so nothing downstream counts it twice.
+    """
+    ordered = raw.sort_values("source_path", kind="stable").reset_index(drop=True)
+    repeated = find_repeated_lines(ordered["raw_text"].tolist())
+    rows, rejects = [], []
+    first_by_fingerprint: dict[str, str] = {}
+    for rec in ordered.itertuples(index=False):
+        cleaned = clean_article(
+            rec.raw_text,
+            repeated_lines=repeated,
+            published_at=_date_or_none(rec.record_published_at),
+            url=rec.record_url,
+            title=rec.record_title,
+        )
+        if not cleaned.text.strip():
+            rejects.append(_reject(rec.source_path, "no_content",
+                                   "nothing left after removing page furniture"))
+            continue
+        language, confidence = detect_language(cleaned.text)
+        if language != "en" or confidence < MIN_LANGUAGE_CONFIDENCE:
+            what = "undetermined" if language == "und" else f"'{language}'"
+            rejects.append(_reject(
+                rec.source_path, "not_english",
+                f"language {what} (confidence {confidence:.2f}); only English is processed",
+            ))
+            continue
+        fingerprint = content_fingerprint(cleaned.text)
+        duplicate_of = first_by_fingerprint.setdefault(fingerprint, rec.article_id)
+        rows.append(
+            {
+                "article_id": rec.article_id,
+                "source_path": rec.source_path,
+                "url": cleaned.url,
+                "source": rec.record_source or cleaned.source,
+                "title": cleaned.title,
+                "published_date": cleaned.published_date,
+                "published_date_origin": cleaned.published_date_origin,
+                "language": language,
+                "text": cleaned.text,
+                "n_chars": len(cleaned.text),
+                "duplicate_of": None if duplicate_of == rec.article_id else duplicate_of,
+            }
+        )
+    return CleaningResult(
+        articles=pd.DataFrame(rows, columns=_ARTICLE_COLUMNS),
+        rejects=pd.DataFrame(rejects, columns=["source_path", "stage", "reason", "detail"]),
+    )
+
+
+_ARTICLE_COLUMNS = [
+    "article_id", "source_path", "url", "source", "title", "published_date",
+    "published_date_origin", "language", "text", "n_chars", "duplicate_of",
+]
+
+
+def _reject(path: str, reason: str, detail: str) -> dict:
+    return {"source_path": path, "stage": "cleaning", "reason": reason, "detail": detail}
+
+
+def _date_or_none(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def carry_first_seen(
+    current: pd.DataFrame, previous: pd.DataFrame | None, keys: list[str], column: str,
+    now: datetime,
+) -> pd.DataFrame:
+    """Keep the timestamp a row first got, so re-running on the same input changes nothing."""
+    out = current.copy()
+    out[column] = pd.Timestamp(now)
+    if previous is None or previous.empty or column not in previous.columns:
+        return out
+    old = previous[[*keys, column]].drop_duplicates(keys).rename(columns={column: "_old"})
+    out = out.merge(old, on=keys, how="left")
+    out[column] = out["_old"].where(out["_old"].notna(), out[column])
+    return out.drop(columns="_old")

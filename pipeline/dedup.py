@@ -1,0 +1,339 @@
+"""Merging event mentions into deduplicated events.
+
+Two stages. Inside one article, mentions of the same type and mode whose dates agree are one
+local event. Across articles, local events merge when they share type and mode, their time
+windows overlap, and who/where/what agree (actors, places, words). A cluster's time window is
+the intersection of its members' windows, so a chain of merges can never join a February visit
+to a June one, however similar their wording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pipeline.dates import most_precise_consistent
+
+UNDATED_LOOKBACK = timedelta(days=21)
+UNDATED_LOOKAHEAD_PAST = timedelta(days=1)
+UNDATED_LOOKAHEAD_FUTURE = timedelta(days=45)
+DAY_TOLERANCE = timedelta(days=1)
+MERGE_THRESHOLD = 0.3
+ACTOR_WEIGHT, PLACE_WEIGHT, TEXT_WEIGHT = 0.45, 0.15, 0.40
+_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_STOP = frozenset(
+    "the and for that with from this have has had was were are been will would said says "
+    "about after before their there they them then than when where which while who whom "
+    "what into over also more most other some such only very just its his her our your "
+    "not but can could should may might one two three first last new year years day days "
+    "week weeks month months time told according because since under during between".split()
+)
+
+Interval = tuple[date | None, date | None]
+
+
+@dataclass
+class LocalEvent:
+    article_id: str
+    event_type: str
+    mode: str
+    rows: list[int]
+    interval: Interval
+    actors: Counter = field(default_factory=Counter)
+    places: Counter = field(default_factory=Counter)
+    words: Counter = field(default_factory=Counter)
+    first_sentence: int = 0
+
+
+def mention_interval(
+    value: date | None, precision: str | None, published: date | None, tense: str
+) -> Interval:
+    """The window in which the reported happening must lie."""
+    if value is not None and precision:
+        if precision == "day":
+            return value - DAY_TOLERANCE, value + DAY_TOLERANCE
+        if precision == "month":
+            nxt = date(value.year + (value.month == 12), value.month % 12 + 1, 1)
+            return value, nxt - timedelta(days=1)
+        return date(value.year, 1, 1), date(value.year, 12, 31)
+    if published is None:
+        return None, None
+    ahead = UNDATED_LOOKAHEAD_FUTURE if tense == "future" else UNDATED_LOOKAHEAD_PAST
+    return published - UNDATED_LOOKBACK, published + ahead
+
+
+def intersect(a: Interval, b: Interval) -> Interval | None:
+    lo = max((x for x in (a[0], b[0]) if x is not None), default=None)
+    hi = min((x for x in (a[1], b[1]) if x is not None), default=None)
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
+def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
+    """Group one article's mentions of one type/mode by date compatibility."""
+    locals_: list[LocalEvent] = []
+    cand = candidates.reset_index(drop=True)
+    dated_first = cand.assign(_undated=cand["date_value"].isna()).sort_values(
+        ["article_id", "event_type", "mode", "_undated", "sentence_index"], kind="stable"
+    )
+    for (article_id, etype, mode), group in dated_first.groupby(
+        ["article_id", "event_type", "mode"], sort=True
+    ):
+        article_events: list[LocalEvent] = []
+        for idx, row in group.iterrows():
+            window = mention_interval(
+                _date(row["date_value"]), row["date_precision"], _date(row["published_date"]),
+                row["tense"],
+            )
+            target = None
+            for ev in article_events:
+                joint = intersect(ev.interval, window)
+                if joint is not None:
+                    target, ev.interval = ev, joint
+                    break
+            if target is None:
+                target = LocalEvent(article_id, etype, mode, [], window,
+                                    first_sentence=int(row["sentence_index"]))
+                article_events.append(target)
+            target.rows.append(int(idx))
+            target.first_sentence = min(target.first_sentence, int(row["sentence_index"]))
+            target.actors.update(row["actor_ids"])
+            target.places.update(row["place_ids"])
+            target.words.update(w for w in _WORD.findall(row["sentence"].lower()) if w not in _STOP)
+        locals_.extend(article_events)
+    return locals_
+
+
+def cluster_local_events(events: list[LocalEvent], threshold: float = MERGE_THRESHOLD) -> list[int]:
+    """Cluster label per local event; never joins events of different type/mode or time."""
+    parent = list(range(len(events)))
+    window = [ev.interval for ev in events]
+    articles = [{ev.article_id} for ev in events]
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, ev in enumerate(events):
+        blocks[(ev.event_type, ev.mode)].append(i)
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        sims = _similarity_matrix([events[i] for i in members])
+        pairs = np.argwhere(np.triu(sims, k=1) >= threshold)
+        order = sorted(((sims[a, b], a, b) for a, b in pairs), key=lambda t: (-t[0], t[1], t[2]))
+        for _, a, b in order:
+            ia, ib = members[a], members[b]
+            if events[ia].article_id == events[ib].article_id:
+                continue
+            ra, rb = find(ia), find(ib)
+            if ra == rb or articles[ra] & articles[rb]:
+                continue  # one article's distinct local events stay distinct
+            joint = intersect(window[ra], window[rb])
+            if joint is None:
+                continue
+            root, child = min(ra, rb), max(ra, rb)
+            parent[child] = root
+            window[root] = joint
+            articles[root] = articles[root] | articles[child]
+    return [find(i) for i in range(len(events))]
+
+
+def _similarity_matrix(events: list[LocalEvent]) -> np.ndarray:
+    text = _cosine([ev.words for ev in events])
+    actors = _cosine([ev.actors for ev in events], binary=True)
+    places = _cosine([ev.places for ev in events], binary=True)
+    return ACTOR_WEIGHT * actors + PLACE_WEIGHT * places + TEXT_WEIGHT * text
+
+
+def _cosine(bags: list[Counter], binary: bool = False) -> np.ndarray:
+    n = len(bags)
+    df: Counter = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    vocab = {t: j for j, t in enumerate(sorted(df))}
+    if not vocab:
+        return np.zeros((n, n))
+    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
+    for i, bag in enumerate(bags):
+        for term, count in bag.items():
+            weight = 1.0 if binary else 1.0 + math.log(count)
+            matrix[i, vocab[term]] = weight * math.log((1 + n) / (1 + df[term]) + 1.0)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    matrix /= norms
+    return matrix @ matrix.T
+
+
+def deduplicate(
+    candidates: pd.DataFrame,
+    articles: pd.DataFrame,
+    names: dict[str, str],
+    threshold: float = MERGE_THRESHOLD,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events and event_mentions tables from the event-mention candidates.
+
+    ``articles`` supplies article_id, published_date and source; ``names`` maps entity ids to
+    canonical names for actors and locations.
+    """
+    if candidates.empty:
+        return _empty_events(), _empty_mentions()
+    cand = candidates.reset_index(drop=True)
+    local_events = build_local_events(cand)
+    labels = cluster_local_events(local_events, threshold)
+    primary_local = _primary_local_events(local_events)
+    meta = articles.set_index("article_id")
+    clusters: dict[int, list[LocalEvent]] = defaultdict(list)
+    for ev, label in zip(local_events, labels, strict=True):
+        clusters[label].append(ev)
+
+    event_rows, mention_rows = [], []
+    for members in clusters.values():
+        row_ids = sorted(r for ev in members for r in ev.rows)
+        rows = cand.loc[row_ids]
+        first = rows.sort_values(["article_id", "sentence_index"]).iloc[0]
+        etype, mode = members[0].event_type, members[0].mode
+        event_id = "evt_" + hashlib.sha1(
+            f"{etype}|{mode}|{first['article_id']}|{first['sentence_index']}".encode()
+        ).hexdigest()[:12]
+        actors = _top(sum((ev.actors for ev in members), Counter()), names, 5)
+        places = _top(sum((ev.places for ev in members), Counter()), names, 1)
+        dated = [
+            (_date(v), p) for v, p in zip(rows["date_value"], rows["date_precision"], strict=True)
+            if _date(v) is not None and p
+        ]
+        when = most_precise_consistent(dated) if dated else None
+        art_ids = sorted({ev.article_id for ev in members})
+        published = [_date(meta.at[a, "published_date"]) for a in art_ids if a in meta.index]
+        published = [p for p in published if p is not None]
+        sources = {
+            meta.at[a, "source"] if a in meta.index and isinstance(meta.at[a, "source"], str)
+            else f"unknown:{a}"
+            for a in art_ids
+        }
+        rep = _representative(rows)
+        label = etype if not mode else f"{etype} ({mode})"
+        title_bits = [label + ":", ", ".join(actors[:3]) or "unknown actors"]
+        if places:
+            title_bits.append(f"in {places[0]}")
+        if when:
+            title_bits.append(f"on {_format_date(*when)}")
+        event_rows.append(
+            {
+                "event_id": event_id,
+                "event_type": etype,
+                "event_mode": mode or None,
+                "title": " ".join(title_bits),
+                "actors": actors,
+                "location": places[0] if places else None,
+                "event_date": when[0] if when else None,
+                "date_precision": when[1] if when else None,
+                "n_mentions": len(rows),
+                "n_articles": len(art_ids),
+                "n_sources": len(sources),
+                "first_reported": min(published) if published else None,
+                "representative_sentence": rep,
+            }
+        )
+        for ev in members:
+            ordered = sorted(ev.rows, key=lambda r: (int(cand.at[r, "sentence_index"]), r))
+            primary_row = ordered[0] if primary_local.get(ev.article_id) is ev else None
+            for r in ordered:
+                row = cand.loc[r]
+                mention_rows.append(
+                    {
+                        "event_id": event_id,
+                        "article_id": row["article_id"],
+                        "sentence_index": int(row["sentence_index"]),
+                        "start_char": int(row["start_char"]),
+                        "end_char": int(row["end_char"]),
+                        "sentence": row["sentence"],
+                        "trigger": row["trigger"],
+                        "is_primary": r == primary_row,
+                    }
+                )
+    events = pd.DataFrame(event_rows).sort_values("event_id").reset_index(drop=True)
+    mentions = (
+        pd.DataFrame(mention_rows)
+        .sort_values(["article_id", "sentence_index", "event_id"])
+        .reset_index(drop=True)
+    )
+    return events, mentions
+
+
+def _primary_local_events(local_events: list[LocalEvent]) -> dict[str, LocalEvent]:
+    """The article's main happening: reported most, and earliest (headline and lead count more)."""
+    best: dict[str, tuple[tuple, LocalEvent]] = {}
+    for ev in local_events:
+        lead_bonus = 2.0 if ev.first_sentence == 0 else 1.0 if ev.first_sentence <= 2 else 0.0
+        score = (len(ev.rows) + lead_bonus, -ev.first_sentence, ev.event_type, ev.mode)
+        current = best.get(ev.article_id)
+        if current is None or score > current[0]:
+            best[ev.article_id] = (score, ev)
+    return {a: ev for a, (_, ev) in best.items()}
+
+
+def _representative(rows: pd.DataFrame) -> str:
+    scored = rows.assign(
+        _actors=rows["actor_ids"].map(len),
+        _dated=rows["date_value"].notna(),
+        _len=rows["sentence"].str.len(),
+    )
+    scored = scored[(scored["_len"] >= 30) & (scored["_len"] <= 400)] if len(scored) > 1 else scored
+    if scored.empty:
+        scored = rows.assign(_actors=0, _dated=False, _len=0)
+    best = scored.sort_values(
+        ["_actors", "_dated", "sentence_index", "article_id"], ascending=[False, False, True, True]
+    ).iloc[0]
+    return best["sentence"]
+
+
+def _top(counter: Counter, names: dict[str, str], k: int) -> list[str]:
+    ordered = sorted(counter.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
+    return [names.get(e, e) for e, _ in ordered[:k]]
+
+
+def _format_date(value: date, precision: str) -> str:
+    if precision == "day":
+        return value.isoformat()
+    if precision == "month":
+        return value.strftime("%Y-%m")
+    return str(value.year)
+
+
+def _date(value: object) -> date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["event_id", "event_type", "event_mode", "title", "actors", "location",
+                 "event_date", "date_precision", "n_mentions", "n_articles", "n_sources",
+                 "first_reported", "representative_sentence"]
+    )
+
+
+def _empty_mentions() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["event_id", "article_id", "sentence_index", "start_char", "end_char",
+                 "sentence", "trigger", "is_primary"]
+    )

@@ -1,0 +1,68 @@
+"""The Dagster code location: every asset, check and resource of Wirehouse."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import cleaning, entities, events, ingest, publish, summaries
+from pipeline.resources import (
+    DEFAULT_ARTICLES_DIR,
+    DEFAULT_DUCKDB_PATH,
+    ArticleFolder,
+    NlpSettings,
+    QualitySettings,
+    Warehouse,
+    env_or_default,
+)
+
+ALL_ASSETS = [
+    ingest.raw_articles,
+    cleaning.articles,
+    cleaning.quarantine,
+    entities.ner_spans,
+    entities.canonical_entities,
+    events.event_candidates,
+    events.deduplicated_events,
+    *summaries.summary_assets,
+    publish.news_database,
+]
+ALL_CHECKS = [
+    ingest.raw_articles_quality,
+    cleaning.articles_quality,
+    cleaning.quarantine_quality,
+    cleaning.quarantine_share,
+    entities.entity_mentions_quality,
+    entities.entities_quality,
+    events.events_quality,
+    events.event_mentions_quality,
+    *summaries.summary_checks,
+]
+
+
+def build_resources(articles_dir: str | None = None, duckdb_path: str | None = None) -> dict:
+    """Resources from explicit paths (tests) or from the environment (make run / make dev)."""
+    return {
+        "articles_folder": ArticleFolder(
+            path=articles_dir or env_or_default("NEWS_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
+        ),
+        "warehouse": Warehouse(
+            database_path=duckdb_path or env_or_default("NEWS_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
+        ),
+        "nlp_settings": NlpSettings(),
+        "quality": QualitySettings(),
+    }
+
+
+refresh_all = dg.define_asset_job(
+    "refresh_all",
+    selection=dg.AssetSelection.all(),
+    description="Process the whole input folder and publish the DuckDB file.",
+)
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    jobs=[refresh_all],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

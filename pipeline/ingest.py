@@ -1,0 +1,192 @@
+"""Reading the input folder: one row per readable article, a quarantine row for everything else.
+
+Nothing here raises on bad input: every file ends up either as a raw article or as a rejection
+with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.decoding import decode_bytes
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+TEXT_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+HTML_MARKERS = ("<!doctype html", "<html", "<head>", "<body")
+
+
+@dataclass
+class IngestResult:
+    articles: pd.DataFrame
+    rejects: pd.DataFrame
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file under the input folder, identified by its path relative to that folder."""
+
+    path: Path
+    relative: str
+    size: int
+    mtime_ns: int
+
+
+def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
+    """Every non-hidden regular file below the folder, in a stable order."""
+    root = Path(folder)
+    found: list[InputFile] = []
+    if not root.is_dir():
+        raise FileNotFoundError(f"Input folder {root} does not exist or is not a folder")
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if not path.is_file():
+                continue
+            found.append(InputFile(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+    return found
+
+
+def content_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def read_articles(folder: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> IngestResult:
+    """Decode every input file; the ids of identical contents are disambiguated by path."""
+    rows: list[dict] = []
+    rejects: list[dict] = []
+    files = list_input_files(folder)
+    for f in files:
+        for item in _read_one(f, max_bytes):
+            (rows if "raw_text" in item else rejects).append(item)
+    articles = pd.DataFrame(rows, columns=_ARTICLE_COLUMNS)
+    seen: set[str] = set()
+    ids = []
+    for text, path in zip(articles["raw_text"], articles["source_path"], strict=True):
+        aid = content_id(text)
+        if aid in seen:
+            aid = content_id(text + "\0" + path)
+        seen.add(aid)
+        ids.append(aid)
+    articles["article_id"] = ids
+    return IngestResult(
+        articles=articles,
+        rejects=pd.DataFrame(rejects, columns=["source_path", "stage", "reason", "detail"]),
+        files=[f.relative for f in files],
+    )
+
+
+_ARTICLE_COLUMNS = [
+    "article_id", "source_path", "raw_text", "n_bytes", "sha256", "encoding",
+    "record_url", "record_source", "record_title", "record_published_at",
+]
+
+
+def _reject(relative: str, reason: str, detail: str) -> dict:
+    return {"source_path": relative, "stage": "ingest", "reason": reason, "detail": detail}
+
+
+def _read_one(f: InputFile, max_bytes: int) -> Iterator[dict]:
+    if f.size > max_bytes:
+        yield _reject(
+            f.relative, "too_large",
+            f"{f.size:,} bytes is over the {max_bytes:,}-byte limit for one article",
+        )
+        return
+    try:
+        data = f.path.read_bytes()
+    except OSError as exc:
+        yield _reject(f.relative, "unreadable", f"could not read the file: {exc.strerror or exc}")
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    decoded = decode_bytes(data)
+    if decoded.text is None:
+        yield _reject(f.relative, decoded.reason or "undecodable", decoded.detail)
+        return
+    base = {"n_bytes": len(data), "sha256": digest, "encoding": decoded.encoding}
+    suffix = f.path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        yield from _read_records(f.relative, decoded.text, suffix, base)
+        return
+    head = decoded.text.lstrip()[:500].lower()
+    if any(marker in head for marker in HTML_MARKERS):
+        yield _reject(
+            f.relative, "html_markup",
+            "the file is an HTML page, not article text; save the article as plain text",
+        )
+        return
+    yield {**base, "source_path": f.relative, "raw_text": decoded.text, **_NO_RECORD}
+
+
+_NO_RECORD = {"record_url": None, "record_source": None, "record_title": None,
+              "record_published_at": None}
+
+
+def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator[dict]:
+    if suffix == ".json":
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield _reject(relative, "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}")
+            return
+        records = payload if isinstance(payload, list) else [payload]
+        numbered = [(i + 1, r) for i, r in enumerate(records)]
+    else:
+        numbered = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                numbered.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                yield _reject(f"{relative}#{lineno}", "invalid_json", f"line {lineno}: {exc.msg}")
+    single = len(numbered) == 1 and suffix == ".json"
+    for n, record in numbered:
+        where = relative if single else f"{relative}#{n}"
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield _reject(where, "missing_text", "JSON record has no string field 'text'")
+            continue
+        if not record["text"].strip():
+            yield _reject(where, "empty", "JSON record's 'text' is empty")
+            continue
+        yield {
+            **base,
+            "source_path": where,
+            "raw_text": record["text"],
+            "record_url": _str_or_none(record.get("url")),
+            "record_source": _str_or_none(record.get("source")),
+            "record_title": _str_or_none(record.get("title")),
+            "record_published_at": _parse_iso_date(record.get("published_at")),
+        }
+
+
+def _str_or_none(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _parse_iso_date(value: object) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None

