@@ -20,13 +20,19 @@ def table_metadata(df: pd.DataFrame, schema: TableSchema) -> dict[str, object]:
         "dagster/row_count": dg.MetadataValue.int(len(df)),
         "dagster/column_schema": dg.TableSchema(
             columns=[
-                dg.TableColumn(c.name, c.sql_type, description=c.description,
-                               constraints=dg.TableColumnConstraints(nullable=c.nullable))
+                dg.TableColumn(
+                    c.name,
+                    c.sql_type,
+                    description=c.description,
+                    constraints=dg.TableColumnConstraints(nullable=c.nullable),
+                )
                 for c in schema.columns
             ]
         ),
         "dagster/table_name": schema.name,
-        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
+        "preview": dg.MetadataValue.md(
+            preview.to_markdown(index=False) if len(preview) else "_empty_"
+        ),
     }
 
 
@@ -54,8 +60,13 @@ def run_gate(table: str, warehouse: Warehouse, quality: QualitySettings) -> dg.A
             "expectations": dg.MetadataValue.md(report.to_markdown()),
             "results": dg.MetadataValue.json(
                 [
-                    {"expectation": o.expectation, "column": o.column, "success": o.success,
-                     "unexpected_count": o.unexpected_count, "sample": o.sample}
+                    {
+                        "expectation": o.expectation,
+                        "column": o.column,
+                        "success": o.success,
+                        "unexpected_count": o.unexpected_count,
+                        "sample": o.sample,
+                    }
                     for o in report.outcomes
                 ]
             ),

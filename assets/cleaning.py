@@ -32,8 +32,13 @@ def articles(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
         raw = storage.read_table(con, "raw_articles")
         result = clean_raw_articles(raw)
         storage.write_table(con, ARTICLES, result.articles, order_by=["article_id"])
-        storage.write_table(con, QUARANTINE, result.rejects.assign(first_seen=now),
-                            name=CLEANING_REJECTS, order_by=["source_path"])
+        storage.write_table(
+            con,
+            QUARANTINE,
+            result.rejects.assign(first_seen=now),
+            name=CLEANING_REJECTS,
+            order_by=["source_path"],
+        )
     df = result.articles
     context.log.info(f"{len(df)} articles kept, {len(result.rejects)} rejected while cleaning")
     return dg.MaterializeResult(
@@ -60,7 +65,8 @@ def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
         parts = [storage.read_table(con, t) for t in (INGEST_REJECTS, CLEANING_REJECTS)]
         previous = (
             storage.read_table(con, QUARANTINE.name)
-            if storage.table_exists(con, QUARANTINE.name) else None
+            if storage.table_exists(con, QUARANTINE.name)
+            else None
         )
         current = pd.concat(parts, ignore_index=True).drop(columns=["first_seen"])
         df = carry_first_seen(current, previous, ["source_path", "reason"], "first_seen", now)
@@ -98,7 +104,10 @@ def quarantine_share(warehouse: Warehouse, quality: QualitySettings) -> dg.Asset
     return dg.AssetCheckResult(
         passed=share <= quality.max_quarantine_share,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"share": dg.MetadataValue.float(round(share, 4)),
-                  "threshold": dg.MetadataValue.float(quality.max_quarantine_share),
-                  "quarantined": dg.MetadataValue.int(n_bad), "inputs": dg.MetadataValue.int(total)},
+        metadata={
+            "share": dg.MetadataValue.float(round(share, 4)),
+            "threshold": dg.MetadataValue.float(quality.max_quarantine_share),
+            "quarantined": dg.MetadataValue.int(n_bad),
+            "inputs": dg.MetadataValue.int(total),
+        },
     )

@@ -32,24 +32,38 @@ def ner_spans(
     with warehouse.connect() as con:
         con.execute(f"DROP TABLE IF EXISTS {NER_SPANS}")
         con.register("_spans", spans)
-        con.execute(f"CREATE TABLE {NER_SPANS} AS SELECT * FROM _spans "
-                    "ORDER BY article_id, start_char, end_char")
+        con.execute(
+            f"CREATE TABLE {NER_SPANS} AS SELECT * FROM _spans "
+            "ORDER BY article_id, start_char, end_char"
+        )
         con.unregister("_spans")
     context.log.info(f"{len(spans)} entity spans in {len(texts)} articles")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": dg.MetadataValue.int(len(spans)),
-                  "articles": dg.MetadataValue.int(len(texts))}
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(spans)),
+            "articles": dg.MetadataValue.int(len(texts)),
+        }
     )
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("entity_mentions", group_name="entities", kinds={"duckdb"},
-                     owners=["team:wirehouse"], deps=["ner_spans", "articles"],
-                     description=ENTITY_MENTIONS.description),
-        dg.AssetSpec("entities", group_name="entities", kinds={"duckdb"},
-                     owners=["team:wirehouse"], deps=["ner_spans"],
-                     description=ENTITIES.description),
+        dg.AssetSpec(
+            "entity_mentions",
+            group_name="entities",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["ner_spans", "articles"],
+            description=ENTITY_MENTIONS.description,
+        ),
+        dg.AssetSpec(
+            "entities",
+            group_name="entities",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["ner_spans"],
+            description=ENTITIES.description,
+        ),
     ],
     pool="wirehouse_duckdb",
 )
@@ -58,16 +72,20 @@ def canonical_entities(warehouse: Warehouse):
         spans = storage.read_table(con, NER_SPANS)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
         mentions, entities = canonicalize(spans, texts)
-        storage.write_table(con, ENTITY_MENTIONS, mentions,
-                            order_by=["article_id", "start_char", "end_char"])
+        storage.write_table(
+            con, ENTITY_MENTIONS, mentions, order_by=["article_id", "start_char", "end_char"]
+        )
         storage.write_table(con, ENTITIES, entities, order_by=["entity_id"])
-    yield dg.MaterializeResult(asset_key="entity_mentions",
-                               metadata=table_metadata(mentions, ENTITY_MENTIONS))
+    yield dg.MaterializeResult(
+        asset_key="entity_mentions", metadata=table_metadata(mentions, ENTITY_MENTIONS)
+    )
     top = entities.sort_values("n_mentions", ascending=False)
     yield dg.MaterializeResult(
         asset_key="entities",
-        metadata={**table_metadata(top, ENTITIES),
-                  "persons": dg.MetadataValue.int(int((entities["label"] == "PERSON").sum()))},
+        metadata={
+            **table_metadata(top, ENTITIES),
+            "persons": dg.MetadataValue.int(int((entities["label"] == "PERSON").sum())),
+        },
     )
 
 

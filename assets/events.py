@@ -32,8 +32,10 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
         cands = detect_event_mentions(arts, mentions)
         con.execute(f"DROP TABLE IF EXISTS {EVENT_CANDIDATES}")
         con.register("_c", cands)
-        con.execute(f"CREATE TABLE {EVENT_CANDIDATES} AS SELECT * FROM _c "
-                    "ORDER BY article_id, sentence_index, trigger_start")
+        con.execute(
+            f"CREATE TABLE {EVENT_CANDIDATES} AS SELECT * FROM _c "
+            "ORDER BY article_id, sentence_index, trigger_start"
+        )
         con.unregister("_c")
     return dg.MaterializeResult(
         metadata={
@@ -45,11 +47,22 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("events", group_name="events", kinds={"duckdb"}, owners=["team:wirehouse"],
-                     deps=["event_candidates"], description=EVENTS.description),
-        dg.AssetSpec("event_mentions", group_name="events", kinds={"duckdb"},
-                     owners=["team:wirehouse"], deps=["event_candidates"],
-                     description=EVENT_MENTIONS.description),
+        dg.AssetSpec(
+            "events",
+            group_name="events",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["event_candidates"],
+            description=EVENTS.description,
+        ),
+        dg.AssetSpec(
+            "event_mentions",
+            group_name="events",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["event_candidates"],
+            description=EVENT_MENTIONS.description,
+        ),
     ],
     pool="wirehouse_duckdb",
 )
@@ -60,16 +73,20 @@ def deduplicated_events(warehouse: Warehouse):
         names = dict(con.execute("SELECT entity_id, name FROM entities").fetchall())
         events, mentions = deduplicate(cands, arts, names)
         storage.write_table(con, EVENTS, events, order_by=["event_id"])
-        storage.write_table(con, EVENT_MENTIONS, mentions,
-                            order_by=["article_id", "sentence_index", "event_id"])
+        storage.write_table(
+            con, EVENT_MENTIONS, mentions, order_by=["article_id", "sentence_index", "event_id"]
+        )
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
     yield dg.MaterializeResult(
         asset_key="events",
-        metadata={**table_metadata(top, EVENTS),
-                  "multi_article_events": dg.MetadataValue.int(int((events["n_articles"] > 1).sum()))},
+        metadata={
+            **table_metadata(top, EVENTS),
+            "multi_article_events": dg.MetadataValue.int(int((events["n_articles"] > 1).sum())),
+        },
     )
-    yield dg.MaterializeResult(asset_key="event_mentions",
-                               metadata=table_metadata(mentions, EVENT_MENTIONS))
+    yield dg.MaterializeResult(
+        asset_key="event_mentions", metadata=table_metadata(mentions, EVENT_MENTIONS)
+    )
 
 
 events_quality = gate_check(

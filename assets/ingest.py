@@ -9,7 +9,7 @@ from pipeline import storage
 from pipeline.articles import carry_first_seen
 from pipeline.ingest import read_articles
 from pipeline.resources import ArticleFolder, Warehouse
-from pipeline.schemas import RAW_ARTICLES, QUARANTINE
+from pipeline.schemas import QUARANTINE, RAW_ARTICLES
 
 INGEST_REJECTS = "quarantine_ingest"
 
@@ -29,14 +29,15 @@ def raw_articles(
     with warehouse.connect() as con:
         previous = (
             storage.read_table(con, RAW_ARTICLES.name)
-            if storage.table_exists(con, RAW_ARTICLES.name) else None
+            if storage.table_exists(con, RAW_ARTICLES.name)
+            else None
         )
-        raw = carry_first_seen(result.articles, previous, ["source_path", "sha256"],
-                               "ingested_at", now)
+        raw = carry_first_seen(
+            result.articles, previous, ["source_path", "sha256"], "ingested_at", now
+        )
         storage.write_table(con, RAW_ARTICLES, raw, order_by=["source_path"])
         rejects = result.rejects.assign(first_seen=now)
-        storage.write_table(con, QUARANTINE, rejects, name=INGEST_REJECTS,
-                            order_by=["source_path"])
+        storage.write_table(con, QUARANTINE, rejects, name=INGEST_REJECTS, order_by=["source_path"])
     context.log.info(
         f"{len(result.files)} files: {len(raw)} articles, {len(rejects)} rejected at ingest"
     )

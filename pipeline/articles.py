@@ -47,16 +47,20 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
             title=rec.record_title,
         )
         if not cleaned.text.strip():
-            rejects.append(_reject(rec.source_path, "no_content",
-                                   "nothing left after removing page furniture"))
+            rejects.append(
+                _reject(rec.source_path, "no_content", "nothing left after removing page furniture")
+            )
             continue
         language, confidence = detect_language(cleaned.text)
         if language != "en" or confidence < MIN_LANGUAGE_CONFIDENCE:
             what = "undetermined" if language == "und" else f"'{language}'"
-            rejects.append(_reject(
-                rec.source_path, "not_english",
-                f"language {what} (confidence {confidence:.2f}); only English is processed",
-            ))
+            rejects.append(
+                _reject(
+                    rec.source_path,
+                    "not_english",
+                    f"language {what} (confidence {confidence:.2f}); only English is processed",
+                )
+            )
             continue
         fingerprint = content_fingerprint(cleaned.text)
         duplicate_of = first_by_fingerprint.setdefault(fingerprint, rec.article_id)
@@ -82,8 +86,17 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
 
 
 _ARTICLE_COLUMNS = [
-    "article_id", "source_path", "url", "source", "title", "published_date",
-    "published_date_origin", "language", "text", "n_chars", "duplicate_of",
+    "article_id",
+    "source_path",
+    "url",
+    "source",
+    "title",
+    "published_date",
+    "published_date_origin",
+    "language",
+    "text",
+    "n_chars",
+    "duplicate_of",
 ]
 
 
@@ -102,7 +115,10 @@ def _date_or_none(value: object) -> date | None:
 
 
 def carry_first_seen(
-    current: pd.DataFrame, previous: pd.DataFrame | None, keys: list[str], column: str,
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    keys: list[str],
+    column: str,
     now: datetime,
 ) -> pd.DataFrame:
     """Keep the timestamp a row first got, so re-running on the same input changes nothing."""

@@ -18,15 +18,72 @@ from difflib import SequenceMatcher
 import pandas as pd
 
 HONORIFICS = frozenset(
-    {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "sen", "rep",
-     "gov", "gen", "col", "lt", "sgt", "capt", "rev", "fr", "hon", "mme", "mlle", "messrs"}
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "rev",
+        "fr",
+        "hon",
+        "mme",
+        "mlle",
+        "messrs",
+    }
 )
 ROLE_WORDS = frozenset(
-    {"minister", "secretary", "president", "premier", "chancellor", "spokesman",
-     "spokeswoman", "spokesperson", "ambassador", "governor", "senator", "mayor", "chief",
-     "director", "chairman", "chairwoman", "commissioner", "general", "prime", "king", "queen",
-     "prince", "princess", "pope", "coach", "manager", "ceo", "judge", "attorney", "envoy",
-     "adviser", "advisor", "leader", "representative", "congressman", "congresswoman"}
+    {
+        "minister",
+        "secretary",
+        "president",
+        "premier",
+        "chancellor",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "ambassador",
+        "governor",
+        "senator",
+        "mayor",
+        "chief",
+        "director",
+        "chairman",
+        "chairwoman",
+        "commissioner",
+        "general",
+        "prime",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "coach",
+        "manager",
+        "ceo",
+        "judge",
+        "attorney",
+        "envoy",
+        "adviser",
+        "advisor",
+        "leader",
+        "representative",
+        "congressman",
+        "congresswoman",
+    }
 )
 NAME_PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da"})
 GROUP_LABELS = frozenset({"GPE", "ORG", "LOC", "NORP", "FAC"})
@@ -90,7 +147,7 @@ class _UnionFind:
 
 def role_before(text: str, start: int) -> str | None:
     """The capitalised title right before a name ("Foreign Minister"), lower-cased, if any."""
-    window = text[max(0, start - 60):start]
+    window = text[max(0, start - 60) : start]
     match = _TITLE_WORDS.search(window)
     if not match:
         return None
@@ -104,7 +161,9 @@ def role_before(text: str, start: int) -> str | None:
     return " ".join(words[-2:]) if len(words) >= 2 else None
 
 
-def canonicalize(mentions: pd.DataFrame, texts: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def canonicalize(
+    mentions: pd.DataFrame, texts: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign every mention an ``entity_id`` and a voted ``label``; build the entities table.
 
     ``mentions`` has article_id, start_char, end_char, text, ner_label; ``texts`` maps article_id
@@ -120,12 +179,19 @@ def canonicalize(mentions: pd.DataFrame, texts: dict[str, str]) -> tuple[pd.Data
     items: list[_Mention] = []
     for i, row in enumerate(out.itertuples(index=False)):
         text = texts.get(row.article_id, "")
-        prefix = text[max(0, row.start_char - 6):row.start_char].casefold()
+        prefix = text[max(0, row.start_char - 6) : row.start_char].casefold()
         has_hon = bool(re.search(r"\b(mr|mrs|ms|dr)\.?\s*$", prefix))
         key = normalize_name(row.text) or row.text.casefold()
         items.append(
-            _Mention(i, row.article_id, key, _display(row.text), row.ner_label,
-                     role_before(text, row.start_char), has_hon)
+            _Mention(
+                i,
+                row.article_id,
+                key,
+                _display(row.text),
+                row.ner_label,
+                role_before(text, row.start_char),
+                has_hon,
+            )
         )
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in items:
@@ -197,8 +263,12 @@ def canonicalize(mentions: pd.DataFrame, texts: dict[str, str]) -> tuple[pd.Data
             ids[m.index] = eid
             labels[m.index] = label
         entity_rows.append(
-            {"entity_id": eid, "name": name, "label": label,
-             "aliases": sorted({m.display for m in ms})}
+            {
+                "entity_id": eid,
+                "name": name,
+                "label": label,
+                "aliases": sorted({m.display for m in ms}),
+            }
         )
     out["entity_id"] = ids
     out["label"] = labels
@@ -230,7 +300,7 @@ def _merge_spelling_variants(person_full: list[str], uf: _UnionFind) -> None:
         by_last[k.split()[-1]].append(k)
     for keys in by_last.values():
         for i, a in enumerate(keys):
-            for b in keys[i + 1:]:
+            for b in keys[i + 1 :]:
                 ta, tb = a.split(), b.split()
                 if names_are_variants(ta[0], tb[0]) and abs(len(ta) - len(tb)) <= 1:
                     uf.union(a, b)
@@ -266,7 +336,8 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
         if " " in k or not 2 <= len(k) <= 6:
             continue
         cands = [
-            e for e in expansions.get(k, [])
+            e
+            for e in expansions.get(k, [])
             if set(votes[e]) & GROUP_LABELS and set(votes[k]) & GROUP_LABELS
         ]
         if len(cands) == 1:

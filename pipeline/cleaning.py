@@ -38,12 +38,26 @@ class CleanedArticle:
 
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
 _SPACES_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_QUOTES = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2043": "-",
-})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2212": "-",
+        "\u2043": "-",
+    }
+)
 # Dashes between digits are ranges/scores ("2010-2012", "20-13"); elsewhere they are
 # parenthetical and get spaced so that glued words ("trade—and") separate.
 _RANGE_DASH_RE = re.compile(r"(?<=\d)\s*[\u2012\u2013\u2014\u2015]\s*(?=\d)")
@@ -154,7 +168,8 @@ _CREDIT_TAIL_RE = re.compile(
 )
 _CREDIT_HEAD_RE = re.compile(
     r"^\(?(?:photo|photograph|image|picture|pic|file photo|credit|photo credit|caption)s?"
-    r"(?: by)?\s*[:|/]", re.I
+    r"(?: by)?\s*[:|/]",
+    re.I,
 )
 _STAMP_RE = re.compile(r"^source\b\s*[:\-]?\s*(?P<name>.{1,40})$", re.I)
 _SITE_ID_RE = re.compile(r"^site[-\s_]?\d+$", re.I)
@@ -227,7 +242,7 @@ def _is_byline(line: str) -> bool:
         if bare.casefold() in _BYLINE_WORDS or bare[0].isupper():
             continue
         return False
-    rest = match.group("rest")[len(name):]
+    rest = match.group("rest")[len(name) :]
     return not _ends_sentence(rest) or _date_of(line) is not None
 
 
@@ -268,6 +283,7 @@ def _furniture_reason(line: str) -> str | None:
 
 
 # --- dates and sources -------------------------------------------------------------------------
+
 
 def _parse_date_line(line: str) -> date | None:
     try:
@@ -321,7 +337,7 @@ def _registrable_domain(url: str) -> str | None:
     host = host.rstrip(".")
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix):
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
     labels = host.split(".")
     if len(labels) < 2 or all(label.isdigit() for label in labels):
         return host or None
@@ -393,9 +409,7 @@ def clean_article(
     has_header = any(_URL_LINE_RE.match(line) for line in lines[:_HEADER_LINES])
     for i in [i for i in range(len(lines)) if keep[i]][:_HEADER_LINES]:
         parsed = _date_of(lines[i])
-        if parsed is not None or (
-            _META_PREFIX_RE.match(lines[i]) and len(_words(lines[i])) <= 8
-        ):
+        if parsed is not None or (_META_PREFIX_RE.match(lines[i]) and len(_words(lines[i])) <= 8):
             line_date = line_date or parsed
             has_header = True
             drop(i)

@@ -12,6 +12,7 @@ Everything is rule based and stdlib only; the rules are deliberately
 conservative: an expression that cannot be placed on the calendar with
 reasonable confidence is left out rather than guessed.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,19 +42,64 @@ class ResolvedDate:
 # ---------------------------------------------------------------------------
 
 _MONTHS: dict[str, int] = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3,
-    "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7,
-    "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9, "october": 10,
-    "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 _WEEKDAYS: dict[str, int] = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2,
-    "wed": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4,
-    "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 _NUMBER_WORDS: dict[str, int] = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
     "twelve": 12,
 }
 
@@ -113,42 +159,170 @@ _S = r"\s?"  # the corpus often has "12 / 16 / 08" or "2012. 08. 08"
 
 # Each pattern yields a (year|None, month, day) triple via _line_triple.
 _LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(
-        rf"(?<!\d){_YEAR4}{_S}-{_S}(?P<m>\d{{1,2}}){_S}-{_S}(?P<d>\d{{1,2}})(?!\d)")),
-    ("ymd_dot", re.compile(
-        rf"(?<!\d){_YEAR4}{_S}\.{_S}(?P<m>\d{{1,2}}){_S}\.{_S}(?P<d>\d{{1,2}})(?!\d)")),
-    ("dmy_dot", re.compile(
-        rf"(?<![\d.]){_S}(?P<d>\d{{1,2}}){_S}\.{_S}(?P<m>\d{{1,2}}){_S}\.{_S}{_YEAR4}(?!\d)")),
-    ("slash", re.compile(
-        r"(?<![\d/])(?P<a>\d{1,2})\s?/\s?(?P<b>\d{1,2})\s?/\s?(?P<y>\d{4}|\d{2})(?![\d/])")),
-    ("mon_dash", re.compile(
-        rf"\b(?P<mon>{_MON_FULL})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I)),
-    ("mdy", re.compile(
-        rf"\b(?P<mon>{_MON})\s*(?P<d>[0-3]?\d){_ORD}(?:\s*,\s*|\s*-\s*|\s+)(?P<y>(?:1[89]|20)\d\d)"
-        r"(?!\d)", re.I)),
-    ("dmy", re.compile(
-        rf"(?<!\d)(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?(?P<mon>{_MON})(?:\s*,\s*|\s+)"
-        r"(?P<y>(?:1[89]|20)\d\d)(?!\d)", re.I)),
+    (
+        "iso",
+        re.compile(rf"(?<!\d){_YEAR4}{_S}-{_S}(?P<m>\d{{1,2}}){_S}-{_S}(?P<d>\d{{1,2}})(?!\d)"),
+    ),
+    (
+        "ymd_dot",
+        re.compile(rf"(?<!\d){_YEAR4}{_S}\.{_S}(?P<m>\d{{1,2}}){_S}\.{_S}(?P<d>\d{{1,2}})(?!\d)"),
+    ),
+    (
+        "dmy_dot",
+        re.compile(
+            rf"(?<![\d.]){_S}(?P<d>\d{{1,2}}){_S}\.{_S}(?P<m>\d{{1,2}}){_S}\.{_S}{_YEAR4}(?!\d)"
+        ),
+    ),
+    (
+        "slash",
+        re.compile(
+            r"(?<![\d/])(?P<a>\d{1,2})\s?/\s?(?P<b>\d{1,2})\s?/\s?(?P<y>\d{4}|\d{2})(?![\d/])"
+        ),
+    ),
+    (
+        "mon_dash",
+        re.compile(rf"\b(?P<mon>{_MON_FULL})-(?P<d>\d{{1,2}})-(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
+    ),
+    (
+        "mdy",
+        re.compile(
+            rf"\b(?P<mon>{_MON})\s*(?P<d>[0-3]?\d){_ORD}(?:\s*,\s*|\s*-\s*|\s+)(?P<y>(?:1[89]|20)\d\d)"
+            r"(?!\d)",
+            re.I,
+        ),
+    ),
+    (
+        "dmy",
+        re.compile(
+            rf"(?<!\d)(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?(?P<mon>{_MON})(?:\s*,\s*|\s+)"
+            r"(?P<y>(?:1[89]|20)\d\d)(?!\d)",
+            re.I,
+        ),
+    ),
     ("md", re.compile(rf"\b(?P<mon>{_MON})\s*(?P<d>[0-3]?\d){_ORD}(?![\d/])", re.I)),
 ]
 
 # Words that may surround a date in a header without making it a sentence.
 _HEADER_WORDS = {
-    "posted", "published", "updated", "update", "last", "first", "on", "at", "by",
-    "originally", "edited", "time", "release", "released", "found", "story",
-    "created", "for", "immediate", "am", "pm", "hrs", "hours", "and", "of", "date",
-    "modified", "uk", "et", "pt", "ct", "mt", "gmt", "utc", "bst", "cet", "cest",
-    "ist", "est", "edt", "pst", "pdt", "cst", "cdt", "mst", "mdt", "akdt", "akst",
-    "hst", "aest", "aedt", "hkt", "sgt", "jst", "wib", "msk", "z", "local", "news",
-    "filed", "dated", "issued", "online", "print", "edition", "am.", "pm.",
+    "posted",
+    "published",
+    "updated",
+    "update",
+    "last",
+    "first",
+    "on",
+    "at",
+    "by",
+    "originally",
+    "edited",
+    "time",
+    "release",
+    "released",
+    "found",
+    "story",
+    "created",
+    "for",
+    "immediate",
+    "am",
+    "pm",
+    "hrs",
+    "hours",
+    "and",
+    "of",
+    "date",
+    "modified",
+    "uk",
+    "et",
+    "pt",
+    "ct",
+    "mt",
+    "gmt",
+    "utc",
+    "bst",
+    "cet",
+    "cest",
+    "ist",
+    "est",
+    "edt",
+    "pst",
+    "pdt",
+    "cst",
+    "cdt",
+    "mst",
+    "mdt",
+    "akdt",
+    "akst",
+    "hst",
+    "aest",
+    "aedt",
+    "hkt",
+    "sgt",
+    "jst",
+    "wib",
+    "msk",
+    "z",
+    "local",
+    "news",
+    "filed",
+    "dated",
+    "issued",
+    "online",
+    "print",
+    "edition",
+    "am.",
+    "pm.",
 }
 # Words that betray a running sentence (a date mentioned inside prose).
 _SENTENCE_WORDS = {
-    "the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "his", "her",
-    "their", "its", "was", "were", "is", "are", "be", "been", "will", "would",
-    "has", "have", "had", "did", "do", "does", "said", "says", "who", "which",
-    "that", "this", "there", "when", "after", "before", "in", "to", "with",
-    "from", "not", "must", "can", "could", "should", "may", "might",
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "his",
+    "her",
+    "their",
+    "its",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "been",
+    "will",
+    "would",
+    "has",
+    "have",
+    "had",
+    "did",
+    "do",
+    "does",
+    "said",
+    "says",
+    "who",
+    "which",
+    "that",
+    "this",
+    "there",
+    "when",
+    "after",
+    "before",
+    "in",
+    "to",
+    "with",
+    "from",
+    "not",
+    "must",
+    "can",
+    "could",
+    "should",
+    "may",
+    "might",
 }
 _MAX_RESIDUE_WORDS = 3
 _MAX_BYLINE_WORDS = 8
@@ -207,7 +381,8 @@ def _parse_line_parts(line: str) -> tuple[int | None, int, int] | None:
     # Blog bylines ("On behalf of X posted in Category on <date>.") carry a name and a
     # category but are still headers; the posting verb plus a trailing date marks them.
     byline = bool(re.search(r"(?i)\b(?:posted|published)\b", text)) and not text[
-        found[-1][1]:].strip(" .|")
+        found[-1][1] :
+    ].strip(" .|")
     allowed = {"in", "the"} if byline else set()
     content: list[str] = []
     for w in words:
@@ -221,12 +396,15 @@ def _parse_line_parts(line: str) -> tuple[int | None, int, int] | None:
     # A verb among the leftovers ("restored", "died", "rose") reads as prose.
     # Capitalised leftovers are names or categories ("Hit and Run Accidents"), so only
     # lower-case words count as verbs.
-    if any((len(w) > 4 and w.endswith("ed")) or w in _PAST_WORDS or w in _FUTURE_WORDS
-           or w == "died" for w in content if w in lower_case):
+    if any(
+        (len(w) > 4 and w.endswith("ed")) or w in _PAST_WORDS or w in _FUTURE_WORDS or w == "died"
+        for w in content
+        if w in lower_case
+    ):
         return None
     # "Nov 3, 2008 (Reuters) - Stocks ..." opens a body paragraph, not a header.
     dl = _BODY_DATELINE.match(text)
-    if dl and len(re.findall(r"[A-Za-z]+", text[dl.end():])) >= 2:
+    if dl and len(re.findall(r"[A-Za-z]+", text[dl.end() :])) >= 2:
         return None
     year_less = found[0][2][0] is None
     if year_less and len(content) > 1:
@@ -371,30 +549,125 @@ def _infer_year(
 # ---------------------------------------------------------------------------
 
 _FUTURE_WORDS = {
-    "will", "shall", "upcoming", "next", "tomorrow", "coming",
-    "forthcoming", "later",
+    "will",
+    "shall",
+    "upcoming",
+    "next",
+    "tomorrow",
+    "coming",
+    "forthcoming",
+    "later",
 }
 _FUTURE_BIGRAMS = {
-    ("going", "to"), ("plans", "to"), ("plan", "to"), ("planning", "to"),
-    ("expected", "to"), ("expects", "to"), ("set", "to"), ("intends", "to"),
-    ("aims", "to"), ("hopes", "to"), ("is", "to"), ("are", "to"),
+    ("going", "to"),
+    ("plans", "to"),
+    ("plan", "to"),
+    ("planning", "to"),
+    ("expected", "to"),
+    ("expects", "to"),
+    ("set", "to"),
+    ("intends", "to"),
+    ("aims", "to"),
+    ("hopes", "to"),
+    ("is", "to"),
+    ("are", "to"),
 }
 _PAST_WORDS = {
-    "was", "were", "had", "did", "ago", "yesterday", "earlier", "went", "came",
-    "met", "took", "made", "gave", "left", "held", "began", "fell", "rose", "won",
-    "lost", "saw", "spoke", "got", "ran", "found", "brought", "sent", "struck",
-    "shot", "wrote", "flew", "led", "kept", "sold", "paid", "broke", "chose",
-    "fled", "stole", "drove", "threw", "became", "grew", "knew", "stood", "heard",
-    "thought", "caught", "fought", "built", "spent", "hit", "last", "since",
+    "was",
+    "were",
+    "had",
+    "did",
+    "ago",
+    "yesterday",
+    "earlier",
+    "went",
+    "came",
+    "met",
+    "took",
+    "made",
+    "gave",
+    "left",
+    "held",
+    "began",
+    "fell",
+    "rose",
+    "won",
+    "lost",
+    "saw",
+    "spoke",
+    "got",
+    "ran",
+    "found",
+    "brought",
+    "sent",
+    "struck",
+    "shot",
+    "wrote",
+    "flew",
+    "led",
+    "kept",
+    "sold",
+    "paid",
+    "broke",
+    "chose",
+    "fled",
+    "stole",
+    "drove",
+    "threw",
+    "became",
+    "grew",
+    "knew",
+    "stood",
+    "heard",
+    "thought",
+    "caught",
+    "fought",
+    "built",
+    "spent",
+    "hit",
+    "last",
+    "since",
     "been",
 }
 # Reporting verbs describe the article, not the event, so they carry no tense cue.
 _NEUTRAL_WORDS = {
-    "said", "told", "added", "noted", "stated", "reported", "according",
-    "planned", "expected", "scheduled", "united", "need", "needed", "indeed",
-    "speed", "proceed", "succeed", "exceed", "hundred", "based", "related",
-    "aged", "sacred", "wicked", "beloved", "naked", "limited", "red", "bed",
-    "shed", "feed", "seed", "breed", "creed", "weed", "greed", "wed",
+    "said",
+    "told",
+    "added",
+    "noted",
+    "stated",
+    "reported",
+    "according",
+    "planned",
+    "expected",
+    "scheduled",
+    "united",
+    "need",
+    "needed",
+    "indeed",
+    "speed",
+    "proceed",
+    "succeed",
+    "exceed",
+    "hundred",
+    "based",
+    "related",
+    "aged",
+    "sacred",
+    "wicked",
+    "beloved",
+    "naked",
+    "limited",
+    "red",
+    "bed",
+    "shed",
+    "feed",
+    "seed",
+    "breed",
+    "creed",
+    "weed",
+    "greed",
+    "wed",
 }
 _TOKEN = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)?")
 
@@ -421,7 +694,7 @@ def _cues(sentence: str, reporting_is_past: bool = False) -> list[tuple[int, int
             out.append((pos, i, "future"))  # "due to be held"; "due to the balloon" is causal
         elif w == "scheduled":
             # Only "is/will be scheduled" looks ahead; "was scheduled" is carried by "was".
-            if _PRESENT_AUX & set(low[max(0, i - 2):i]):
+            if _PRESENT_AUX & set(low[max(0, i - 2) : i]):
                 out.append((pos, i, "future"))
         elif w in _REPORTING and reporting_is_past:
             out.append((pos, i, "past"))
@@ -429,8 +702,7 @@ def _cues(sentence: str, reporting_is_past: bool = False) -> list[tuple[int, int
             continue
         elif w in _PAST_WORDS:
             out.append((pos, i, "past"))
-        elif (w.endswith("ed") and len(w) > 4 and raw[0].islower()
-              and not w.endswith("eed")):
+        elif w.endswith("ed") and len(w) > 4 and raw[0].islower() and not w.endswith("eed"):
             out.append((pos, i, "past"))
     return out
 
@@ -506,48 +778,104 @@ _MOD = r"(?:(?P<mod>early|mid|late|Early|Mid|Late)\s?-?\s?)"
 _SENT_YEAR = r"(?P<y>(?:1[89]|20)\d\d)(?!\s?[,.]?\s?\d)"
 
 _SENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(
-        r"(?<![\d$])(?P<y>(?:19|20)\d\d)\s?-\s?(?P<m>\d{1,2})\s?-\s?(?P<d>\d{1,2})(?!\d)")),
-    ("slash", re.compile(
-        r"(?<![\d/$])(?P<a>\d{1,2})\s?/\s?(?P<b>\d{1,2})\s?/\s?(?P<y>\d{4}|\d{2})(?![\d/])")),
-    ("mdy", re.compile(
-        rf"(?:\b{_CAP_WD},?\s+)?\b{_CAP_MON}\s*(?P<d>[0-3]?\d){_ORD}\b(?:\s*,\s*|\s+){_SENT_YEAR}")),
-    ("dmy", re.compile(
-        rf"(?:\b{_CAP_WD},?\s+)?(?:the\s+)?(?<![\d$.,])(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?"
-        rf"{_CAP_MON},?\s+{_SENT_YEAR}")),
+    (
+        "iso",
+        re.compile(
+            r"(?<![\d$])(?P<y>(?:19|20)\d\d)\s?-\s?(?P<m>\d{1,2})\s?-\s?(?P<d>\d{1,2})(?!\d)"
+        ),
+    ),
+    (
+        "slash",
+        re.compile(
+            r"(?<![\d/$])(?P<a>\d{1,2})\s?/\s?(?P<b>\d{1,2})\s?/\s?(?P<y>\d{4}|\d{2})(?![\d/])"
+        ),
+    ),
+    (
+        "mdy",
+        re.compile(
+            rf"(?:\b{_CAP_WD},?\s+)?\b{_CAP_MON}\s*(?P<d>[0-3]?\d){_ORD}\b(?:\s*,\s*|\s+){_SENT_YEAR}"
+        ),
+    ),
+    (
+        "dmy",
+        re.compile(
+            rf"(?:\b{_CAP_WD},?\s+)?(?:the\s+)?(?<![\d$.,])(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?"
+            rf"{_CAP_MON},?\s+{_SENT_YEAR}"
+        ),
+    ),
     ("my", re.compile(rf"\b{_MOD}?{_CAP_MON}\s*,?\s+(?:of\s+)?{_SENT_YEAR}")),
-    ("md", re.compile(
-        rf"(?:\b{_CAP_WD},?\s+)?\b{_CAP_MON}\s*(?P<d>[0-3]?\d){_ORD}\b{_NOT_QUANTITY}")),
-    ("dm", re.compile(
-        rf"(?:\b{_CAP_WD},?\s+)?(?:the\s+)?(?<![\d$.,])\b(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?"
-        rf"{_CAP_MON}")),
-    ("bare_month", re.compile(
-        rf"(?:(?P<cue>\b(?:in|In|last|Last|next|Next|this|This|early|late|mid|since|Since|"
-        r"until|till|by|By|from|From|during|During|for|of|before|Before|after|After|through|"
-        r"between|and|or|to|each|every|past)\s+"
-        rf"(?:the\s+)?(?:month\s+of\s+)?)|(?=(?:early|mid|late|Early|Mid|Late)\s?-))"
-        rf"{_MOD}?{_CAP_MON}(?!\.?\s*\d)")),
-    ("bare_year", re.compile(
-        r"(?:\b(?:in|In|since|Since|by|By|until|till|from|From|during|During|of|before|"
-        r"Before|after|After|through|to|and|between|around|circa|early|late|mid|"
-        r"year|the\s+year|In\s+the\s+year)\s+(?:(?:early|late|mid)\s?-?\s?)?)"
-        rf"(?<![$\u20ac\u00a3])(?P<y>(?:1[89]|20)\d\d)\b{_NOT_QUANTITY}(?!\s?-\s?\d)")),
-    ("rel_day", re.compile(
-        r"(?i)\b(?P<rel>today|tonight|yesterday|tomorrow|this\s+morning|this\s+afternoon|"
-        r"this\s+evening|last\s+night)\b")),
-    ("rel_period", re.compile(
-        r"(?i)\b(?P<which>last|this|next|past|coming)\s+(?P<unit>week|month|year)\b")),
+    (
+        "md",
+        re.compile(rf"(?:\b{_CAP_WD},?\s+)?\b{_CAP_MON}\s*(?P<d>[0-3]?\d){_ORD}\b{_NOT_QUANTITY}"),
+    ),
+    (
+        "dm",
+        re.compile(
+            rf"(?:\b{_CAP_WD},?\s+)?(?:the\s+)?(?<![\d$.,])\b(?P<d>[0-3]?\d){_ORD}\s+(?:of\s+)?"
+            rf"{_CAP_MON}"
+        ),
+    ),
+    (
+        "bare_month",
+        re.compile(
+            rf"(?:(?P<cue>\b(?:in|In|last|Last|next|Next|this|This|early|late|mid|since|Since|"
+            r"until|till|by|By|from|From|during|During|for|of|before|Before|after|After|through|"
+            r"between|and|or|to|each|every|past)\s+"
+            rf"(?:the\s+)?(?:month\s+of\s+)?)|(?=(?:early|mid|late|Early|Mid|Late)\s?-))"
+            rf"{_MOD}?{_CAP_MON}(?!\.?\s*\d)"
+        ),
+    ),
+    (
+        "bare_year",
+        re.compile(
+            r"(?:\b(?:in|In|since|Since|by|By|until|till|from|From|during|During|of|before|"
+            r"Before|after|After|through|to|and|between|around|circa|early|late|mid|"
+            r"year|the\s+year|In\s+the\s+year)\s+(?:(?:early|late|mid)\s?-?\s?)?)"
+            rf"(?<![$\u20ac\u00a3])(?P<y>(?:1[89]|20)\d\d)\b{_NOT_QUANTITY}(?!\s?-\s?\d)"
+        ),
+    ),
+    (
+        "rel_day",
+        re.compile(
+            r"(?i)\b(?P<rel>today|tonight|yesterday|tomorrow|this\s+morning|this\s+afternoon|"
+            r"this\s+evening|last\s+night)\b"
+        ),
+    ),
+    (
+        "rel_period",
+        re.compile(r"(?i)\b(?P<which>last|this|next|past|coming)\s+(?P<unit>week|month|year)\b"),
+    ),
     ("weekend", re.compile(r"(?i)\b(?P<which>this|last|next|the|past|coming)\s+weekend\b")),
-    ("ago", re.compile(
-        r"(?i)\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-        r"twelve)\s+(?P<unit>day|week|month|year)s?\s+ago\b")),
-    ("weekday", re.compile(
-        rf"(?:\b(?P<which>last|Last|next|Next|this|This|past|coming)\s+)?\b(?P<wd>{_CAP_WD})"
-        r"(?:['\u2019]s)?\b(?:\s+(?:morning|afternoon|evening|night))?")),
+    (
+        "ago",
+        re.compile(
+            r"(?i)\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+            r"twelve)\s+(?P<unit>day|week|month|year)s?\s+ago\b"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            rf"(?:\b(?P<which>last|Last|next|Next|this|This|past|coming)\s+)?\b(?P<wd>{_CAP_WD})"
+            r"(?:['\u2019]s)?\b(?:\s+(?:morning|afternoon|evening|night))?"
+        ),
+    ),
 ]
 
-_MAY_CUES = {"in", "of", "last", "next", "this", "early", "late", "mid", "since",
-             "until", "during", "from"}
+_MAY_CUES = {
+    "in",
+    "of",
+    "last",
+    "next",
+    "this",
+    "early",
+    "late",
+    "mid",
+    "since",
+    "until",
+    "during",
+    "from",
+}
 
 
 def _month_ok(sentence: str, m: re.Match[str]) -> bool:
@@ -657,7 +985,7 @@ def _resolve_match(
         return date(int(g["y"]), _month_num(g["mon"]), 1), "month"
     if kind == "bare_year":
         year = int(g["y"])
-        if year % 10 == 0 and re.match(r"['\u2019]?s\b", sentence[m.end("y"):]):
+        if year % 10 == 0 and re.match(r"['\u2019]?s\b", sentence[m.end("y") :]):
             return None  # "the late 1960's" is a decade, not a year
         return date(year, 1, 1), "year"
     if anchor is None:
@@ -792,7 +1120,8 @@ def most_precise_consistent(
         coarser = [x for x in norm if _RANK[x[1]] > _RANK[level]]
         counts = Counter(at_level)
         consistent = [
-            c for c in counts
+            c
+            for c in counts
             if not coarser or 2 * sum(_contains(o, c) for o in coarser) >= len(coarser)
         ]
         if consistent:

@@ -115,9 +115,7 @@ def _finish(text: str, encoding: str, notes: list[str]) -> DecodedText:
     if not text.strip():
         return DecodedText(None, encoding, "empty", "only whitespace after decoding")
     if _share(text.count("\ufffd"), len(text)) > _MAX_REPLACEMENT_SHARE:
-        return DecodedText(
-            None, encoding, "undecodable", "too many U+FFFD replacement characters"
-        )
+        return DecodedText(None, encoding, "undecodable", "too many U+FFFD replacement characters")
     repaired = repair_mojibake(text)
     if repaired != text:
         notes.append("repaired mojibake")
@@ -140,7 +138,7 @@ def decode_bytes(data: bytes) -> DecodedText:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             name = _BOM_NAMES[codec]
-            body = data[len(bom):]
+            body = data[len(bom) :]
             if codec == "utf-8-sig":
                 break  # UTF-8 with BOM still needs the binary checks below
             if not body:
@@ -153,9 +151,11 @@ def decode_bytes(data: bytes) -> DecodedText:
     utf16 = _looks_like_bomless_utf16(data)
     if utf16 is not None:
         text = _decode_unicode(data[: len(data) - len(data) % 2], utf16)
-        if text is not None and _share(
-            sum(1 for ch in text if ord(ch) < 0x20 and ch not in "\t\n\r\f"), len(text)
-        ) <= _MAX_CONTROL_SHARE:
+        if (
+            text is not None
+            and _share(sum(1 for ch in text if ord(ch) < 0x20 and ch not in "\t\n\r\f"), len(text))
+            <= _MAX_CONTROL_SHARE
+        ):
             return _finish(text, "utf-16", [f"{utf16} without BOM (alternating NULs)"])
 
     nul_share = _share(data.count(0), len(data))
@@ -187,6 +187,7 @@ def decode_bytes(data: bytes) -> DecodedText:
 
 # --- mojibake -----------------------------------------------------------------------------
 
+
 def _build_byte_map() -> dict[str, int]:
     """Map each character cp1252 (or latin-1, for cp1252's holes) produces back to its byte."""
     mapping: dict[str, int] = {}
@@ -207,8 +208,10 @@ _RUN_RE = re.compile("[" + re.escape("".join(sorted(_BYTE_OF))) + "]{2,}")
 # replaced; "â€" followed by nothing useful is, in practice, always a mangled ”.
 _LOST_RDQUO_RE = re.compile("\u00e2\u20ac(?:\ufffd|(?=[\\s.,;:!?)\\]]|$))")
 _LOST_AGRAVE_RE = re.compile("\u00c3 (?= )")
-_SUSPICIOUS_RE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178"
-                            "\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+_SUSPICIOUS_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178"
+    "\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
 
 
 def _utf8_len(lead: int) -> int:

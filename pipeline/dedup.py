@@ -90,7 +90,9 @@ def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
         article_events: list[LocalEvent] = []
         for idx, row in group.iterrows():
             window = mention_interval(
-                _date(row["date_value"]), row["date_precision"], _date(row["published_date"]),
+                _date(row["date_value"]),
+                row["date_precision"],
+                _date(row["published_date"]),
                 row["tense"],
             )
             target = None
@@ -100,8 +102,9 @@ def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
                     target, ev.interval = ev, joint
                     break
             if target is None:
-                target = LocalEvent(article_id, etype, mode, [], window,
-                                    first_sentence=int(row["sentence_index"]))
+                target = LocalEvent(
+                    article_id, etype, mode, [], window, first_sentence=int(row["sentence_index"])
+                )
                 article_events.append(target)
             target.rows.append(int(idx))
             target.first_sentence = min(target.first_sentence, int(row["sentence_index"]))
@@ -204,13 +207,17 @@ def deduplicate(
         rows = cand.loc[row_ids]
         first = rows.sort_values(["article_id", "sentence_index"]).iloc[0]
         etype, mode = members[0].event_type, members[0].mode
-        event_id = "evt_" + hashlib.sha1(
-            f"{etype}|{mode}|{first['article_id']}|{first['sentence_index']}".encode()
-        ).hexdigest()[:12]
+        event_id = (
+            "evt_"
+            + hashlib.sha1(
+                f"{etype}|{mode}|{first['article_id']}|{first['sentence_index']}".encode()
+            ).hexdigest()[:12]
+        )
         actors = _top(sum((ev.actors for ev in members), Counter()), names, 5)
         places = _top(sum((ev.places for ev in members), Counter()), names, 1)
         dated = [
-            (_date(v), p) for v, p in zip(rows["date_value"], rows["date_precision"], strict=True)
+            (_date(v), p)
+            for v, p in zip(rows["date_value"], rows["date_precision"], strict=True)
             if _date(v) is not None and p
         ]
         when = most_precise_consistent(dated) if dated else None
@@ -218,7 +225,8 @@ def deduplicate(
         published = [_date(meta.at[a, "published_date"]) for a in art_ids if a in meta.index]
         published = [p for p in published if p is not None]
         sources = {
-            meta.at[a, "source"] if a in meta.index and isinstance(meta.at[a, "source"], str)
+            meta.at[a, "source"]
+            if a in meta.index and isinstance(meta.at[a, "source"], str)
             else f"unknown:{a}"
             for a in art_ids
         }
@@ -326,14 +334,34 @@ def _date(value: object) -> date | None:
 
 def _empty_events() -> pd.DataFrame:
     return pd.DataFrame(
-        columns=["event_id", "event_type", "event_mode", "title", "actors", "location",
-                 "event_date", "date_precision", "n_mentions", "n_articles", "n_sources",
-                 "first_reported", "representative_sentence"]
+        columns=[
+            "event_id",
+            "event_type",
+            "event_mode",
+            "title",
+            "actors",
+            "location",
+            "event_date",
+            "date_precision",
+            "n_mentions",
+            "n_articles",
+            "n_sources",
+            "first_reported",
+            "representative_sentence",
+        ]
     )
 
 
 def _empty_mentions() -> pd.DataFrame:
     return pd.DataFrame(
-        columns=["event_id", "article_id", "sentence_index", "start_char", "end_char",
-                 "sentence", "trigger", "is_primary"]
+        columns=[
+            "event_id",
+            "article_id",
+            "sentence_index",
+            "start_char",
+            "end_char",
+            "sentence",
+            "trigger",
+            "is_primary",
+        ]
     )

@@ -17,9 +17,22 @@ from pipeline.sentences import split_sentences
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 CANDIDATE_COLUMNS = [
-    "article_id", "sentence_index", "start_char", "end_char", "sentence", "event_type", "mode",
-    "trigger", "trigger_start", "actor_ids", "place_ids", "date_value", "date_precision",
-    "date_text", "tense", "published_date",
+    "article_id",
+    "sentence_index",
+    "start_char",
+    "end_char",
+    "sentence",
+    "event_type",
+    "mode",
+    "trigger",
+    "trigger_start",
+    "actor_ids",
+    "place_ids",
+    "date_value",
+    "date_precision",
+    "date_text",
+    "tense",
+    "published_date",
 ]
 MAX_SENTENCE_CHARS = 1500
 

@@ -58,7 +58,9 @@ def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
                 continue
             if not path.is_file():
                 continue
-            found.append(InputFile(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+            found.append(
+                InputFile(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
+            )
     return found
 
 
@@ -92,8 +94,16 @@ def read_articles(folder: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTE
 
 
 _ARTICLE_COLUMNS = [
-    "article_id", "source_path", "raw_text", "n_bytes", "sha256", "encoding",
-    "record_url", "record_source", "record_title", "record_published_at",
+    "article_id",
+    "source_path",
+    "raw_text",
+    "n_bytes",
+    "sha256",
+    "encoding",
+    "record_url",
+    "record_source",
+    "record_title",
+    "record_published_at",
 ]
 
 
@@ -104,7 +114,8 @@ def _reject(relative: str, reason: str, detail: str) -> dict:
 def _read_one(f: InputFile, max_bytes: int) -> Iterator[dict]:
     if f.size > max_bytes:
         yield _reject(
-            f.relative, "too_large",
+            f.relative,
+            "too_large",
             f"{f.size:,} bytes is over the {max_bytes:,}-byte limit for one article",
         )
         return
@@ -126,15 +137,20 @@ def _read_one(f: InputFile, max_bytes: int) -> Iterator[dict]:
     head = decoded.text.lstrip()[:500].lower()
     if any(marker in head for marker in HTML_MARKERS):
         yield _reject(
-            f.relative, "html_markup",
+            f.relative,
+            "html_markup",
             "the file is an HTML page, not article text; save the article as plain text",
         )
         return
     yield {**base, "source_path": f.relative, "raw_text": decoded.text, **_NO_RECORD}
 
 
-_NO_RECORD = {"record_url": None, "record_source": None, "record_title": None,
-              "record_published_at": None}
+_NO_RECORD = {
+    "record_url": None,
+    "record_source": None,
+    "record_title": None,
+    "record_published_at": None,
+}
 
 
 def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator[dict]:
@@ -142,7 +158,9 @@ def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield _reject(relative, "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}")
+            yield _reject(
+                relative, "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}"
+            )
             return
         records = payload if isinstance(payload, list) else [payload]
         numbered = [(i + 1, r) for i, r in enumerate(records)]

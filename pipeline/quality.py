@@ -18,8 +18,16 @@ from pipeline.event_types import EVENT_TYPES
 from pipeline.ner import ENTITY_LABELS
 
 QUARANTINE_REASONS = (
-    "empty", "binary", "undecodable", "too_large", "unreadable", "html_markup", "invalid_json",
-    "missing_text", "not_english", "no_content",
+    "empty",
+    "binary",
+    "undecodable",
+    "too_large",
+    "unreadable",
+    "html_markup",
+    "invalid_json",
+    "missing_text",
+    "not_english",
+    "no_content",
 )
 DATE_ORIGINS = ("metadata", "date_line", "dateline")
 
@@ -61,7 +69,10 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.success]
 
     def to_markdown(self) -> str:
-        lines = ["| expectation | column | success | unexpected | sample |", "|---|---|---|---|---|"]
+        lines = [
+            "| expectation | column | success | unexpected | sample |",
+            "|---|---|---|---|---|",
+        ]
         for o in self.outcomes:
             sample = ", ".join(str(s)[:40] for s in o.sample[:3]).replace("|", "\\|")
             lines.append(
@@ -113,8 +124,11 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                 _e("ExpectColumnValuesToBeUnique", column="article_id"),
                 _e("ExpectColumnValuesToBeInSet", column="language", value_set=["en"]),
                 _e("ExpectColumnValuesToBeBetween", column="n_chars", min_value=1),
-                _e("ExpectColumnValuesToBeInSet", column="published_date_origin",
-                   value_set=list(DATE_ORIGINS)),
+                _e(
+                    "ExpectColumnValuesToBeInSet",
+                    column="published_date_origin",
+                    value_set=list(DATE_ORIGINS),
+                ),
                 *_true("n_chars_ok", "duplicate_of_ok", "has_raw", "published_date_plausible"),
             ),
         ),
@@ -126,8 +140,11 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                FROM quarantine q LEFT JOIN articles a ON a.source_path = q.source_path""",
             (
                 *_not_null("source_path", "stage", "reason", "detail", "first_seen"),
-                _e("ExpectColumnValuesToBeInSet", column="reason",
-                   value_set=list(QUARANTINE_REASONS)),
+                _e(
+                    "ExpectColumnValuesToBeInSet",
+                    column="reason",
+                    value_set=list(QUARANTINE_REASONS),
+                ),
                 _e("ExpectColumnValuesToBeInSet", column="stage", value_set=["ingest", "cleaning"]),
                 *_true("listed_once", "not_also_an_article"),
             ),
@@ -179,12 +196,19 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                 *_not_null("event_id", "event_type", "title", "representative_sentence"),
                 _e("ExpectColumnValuesToBeUnique", column="event_id"),
                 _e("ExpectColumnValuesToBeInSet", column="event_type", value_set=list(EVENT_TYPES)),
-                _e("ExpectColumnValuesToBeInSet", column="date_precision",
-                   value_set=["day", "month", "year"]),
+                _e(
+                    "ExpectColumnValuesToBeInSet",
+                    column="date_precision",
+                    value_set=["day", "month", "year"],
+                ),
                 _e("ExpectColumnValuesToBeBetween", column="n_mentions", min_value=1),
                 _e("ExpectColumnValuesToBeBetween", column="n_sources", min_value=1),
-                *_true("n_mentions_reconciles", "n_articles_reconciles", "event_date_plausible",
-                       "precision_iff_date"),
+                *_true(
+                    "n_mentions_reconciles",
+                    "n_articles_reconciles",
+                    "event_date_plausible",
+                    "precision_iff_date",
+                ),
             ),
         ),
         "event_mentions": Suite(

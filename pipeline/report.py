@@ -15,7 +15,8 @@ def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float
     failed_checks = [
         e.asset_check_evaluation_data
         for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
     ]
     for check in failed_checks:
         lines.append(f"  gate failed: {check.asset_key.to_user_string()} / {check.check_name}")

@@ -45,7 +45,12 @@ RAW_ARTICLES = TableSchema(
     "One row per readable input file, exactly as decoded.",
     (
         _c("article_id", "VARCHAR", "Stable id: hash of the decoded content.", False),
-        _c("source_path", "VARCHAR", "Path relative to the input folder (plus #n for JSONL).", False),
+        _c(
+            "source_path",
+            "VARCHAR",
+            "Path relative to the input folder (plus #n for JSONL).",
+            False,
+        ),
         _c("raw_text", "VARCHAR", "Decoded text before cleaning.", False),
         _c("n_bytes", "BIGINT", "Size of the input in bytes.", False),
         _c("sha256", "VARCHAR", "SHA-256 of the input bytes.", False),
@@ -68,7 +73,11 @@ ARTICLES = TableSchema(
         _c("source", "VARCHAR", "Publishing outlet (domain or site name)."),
         _c("title", "VARCHAR", "Headline."),
         _c("published_date", "DATE", "Publication date."),
-        _c("published_date_origin", "VARCHAR", "Where the date came from: metadata, date_line, dateline."),
+        _c(
+            "published_date_origin",
+            "VARCHAR",
+            "Where the date came from: metadata, date_line, dateline.",
+        ),
         _c("language", "VARCHAR", "Detected language (ISO 639-1).", False),
         _c("text", "VARCHAR", "Cleaned text; every offset in other tables points into it.", False),
         _c("n_chars", "INTEGER", "Length of text.", False),
@@ -147,7 +156,12 @@ EVENT_MENTIONS = TableSchema(
         _c("end_char", "INTEGER", "Sentence end offset into articles.text.", False),
         _c("sentence", "VARCHAR", "The sentence.", False),
         _c("trigger", "VARCHAR", "Word that signalled the event.", False),
-        _c("is_primary", "BOOLEAN", "True for the article's main happening (one per article).", False),
+        _c(
+            "is_primary",
+            "BOOLEAN",
+            "True for the article's main happening (one per article).",
+            False,
+        ),
     ),
 )
 

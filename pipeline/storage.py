@@ -27,7 +27,9 @@ def working_path_for(published_path: str | os.PathLike[str]) -> Path:
 
 
 @contextmanager
-def connect(path: str | os.PathLike[str], read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: str | os.PathLike[str], read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +42,8 @@ def connect(path: str | os.PathLike[str], read_only: bool = False) -> Iterator[d
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_name = ? AND table_schema = 'main'",
         [name],
     ).fetchone()
     return bool(row and row[0])
@@ -98,7 +101,9 @@ def publish(
                 con.execute(schema.create_sql(f'"{schema.name}"'))
                 con.execute(f'INSERT INTO "{schema.name}" SELECT * FROM work."{schema.name}"')
                 _comment(con, schema)
-                counts[schema.name] = con.execute(f'SELECT count(*) FROM "{schema.name}"').fetchone()[0]
+                counts[schema.name] = con.execute(
+                    f'SELECT count(*) FROM "{schema.name}"'
+                ).fetchone()[0]
             con.execute("DETACH work")
             con.execute("CHECKPOINT")
         finally:
@@ -116,7 +121,7 @@ def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
     con.execute(f"COMMENT ON TABLE \"{schema.name}\" IS '{_sql_str(schema.description)}'")
     for col in schema.columns:
         con.execute(
-            f"COMMENT ON COLUMN \"{schema.name}\".\"{col.name}\" IS '{_sql_str(col.description)}'"
+            f'COMMENT ON COLUMN "{schema.name}"."{col.name}" IS \'{_sql_str(col.description)}\''
         )
 
 

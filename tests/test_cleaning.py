@@ -23,6 +23,7 @@ def _seed_texts() -> list[str]:
 
 # --- normalize_text --------------------------------------------------------------------------
 
+
 def test_normalize_quotes_spaces_dashes_and_lines() -> None:
     raw = (
         "\u201cHello\u201d \u2018world\u2019\u00a0 and\u200b  more\r\n\r\n"
@@ -37,6 +38,7 @@ def test_normalize_quotes_spaces_dashes_and_lines() -> None:
 
 
 # --- find_repeated_lines ---------------------------------------------------------------------
+
 
 def test_find_repeated_lines_thresholds_and_long_lines() -> None:
     long_line = " ".join(["word"] * 30) + "."

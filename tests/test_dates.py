@@ -1,4 +1,5 @@
 """Tests for pipeline.dates, using inline examples modelled on the corpora."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -40,8 +41,10 @@ def _one(sentence: str, anchor: date | None = ANCHOR) -> ResolvedDate:
         ("Published: 2012. 08. 08 09: 01 AM", date(2012, 8, 8)),
         ("Edited on Mon Dec-19-05 03: 49 PM", date(2005, 12, 19)),
         ("Sunday, November 27-2005 at 16: 12", date(2005, 11, 27)),
-        ("PUBLISHED: 16: 05 GMT, 9 June 2013 | UPDATED: 06: 55 GMT, 10 June 2013",
-         date(2013, 6, 9)),
+        (
+            "PUBLISHED: 16: 05 GMT, 9 June 2013 | UPDATED: 06: 55 GMT, 10 June 2013",
+            date(2013, 6, 9),
+        ),
         ("WASHINGTON, DC, April 28, 2009", date(2009, 4, 28)),
         ("TNN Nov 12, 2011, 05. 51AM IST MUMBAI:", date(2011, 11, 12)),
         ("12: 52 p. m. EDT May 2, 2013", date(2013, 5, 2)),
@@ -118,12 +121,24 @@ def test_find_publication_date_none() -> None:
         ("Blinken spoke with Qin on Wednesday.", "Wednesday", date(2023, 6, 14), "day"),
         ("Blinken will be in Beijing on June 18", "June 18", date(2023, 6, 18), "day"),
         ("The talks were held last November.", "last November", date(2022, 11, 1), "month"),
-        ("Blinken canceled a planned visit to Beijing in February", "February",
-         date(2023, 2, 1), "month"),
-        ("This visit had been postponed in February after the balloon incident.", "February",
-         date(2023, 2, 1), "month"),
-        ("The original trip planned for February was canceled.", "February",
-         date(2023, 2, 1), "month"),
+        (
+            "Blinken canceled a planned visit to Beijing in February",
+            "February",
+            date(2023, 2, 1),
+            "month",
+        ),
+        (
+            "This visit had been postponed in February after the balloon incident.",
+            "February",
+            date(2023, 2, 1),
+            "month",
+        ),
+        (
+            "The original trip planned for February was canceled.",
+            "February",
+            date(2023, 2, 1),
+            "month",
+        ),
         ("Blinken will travel to Beijing in February", "February", date(2024, 2, 1), "month"),
         ("Blinken is going to China this weekend.", "this weekend", date(2023, 6, 17), "day"),
         ("Relations soured in October 2018.", "October 2018", date(2018, 10, 1), "month"),
@@ -154,7 +169,7 @@ def test_find_publication_date_none() -> None:
 def test_resolve_dates(sentence: str, text: str, value: date, precision: str) -> None:
     got = _one(sentence)
     assert (got.text, got.value, got.precision) == (text, value, precision)
-    assert sentence[got.start:got.end] == got.text
+    assert sentence[got.start : got.end] == got.text
 
 
 def test_bare_month_without_cue_is_nearest() -> None:
@@ -243,9 +258,10 @@ def test_most_precise_consistent_conflicting_days_most_frequent_then_earliest() 
     assert most_precise_consistent(
         [(date(2023, 6, 19), "day"), (date(2023, 6, 18), "day"), (date(2023, 6, 19), "day")]
     ) == (date(2023, 6, 19), "day")
-    assert most_precise_consistent(
-        [(date(2023, 6, 19), "day"), (date(2023, 6, 18), "day")]
-    ) == (date(2023, 6, 18), "day")
+    assert most_precise_consistent([(date(2023, 6, 19), "day"), (date(2023, 6, 18), "day")]) == (
+        date(2023, 6, 18),
+        "day",
+    )
 
 
 def test_most_precise_consistent_drops_day_contradicting_majority() -> None:
@@ -266,14 +282,19 @@ def test_most_precise_consistent_normalises_and_handles_empty() -> None:
     ("sentence", "text", "value"),
     [
         # "due to" + noun is causal, not future.
-        ("Blinken canceled a planned visit to Beijing in February due to suspicions.",
-         "February", date(2023, 2, 1)),
+        (
+            "Blinken canceled a planned visit to Beijing in February due to suspicions.",
+            "February",
+            date(2023, 2, 1),
+        ),
         # The reporting verb owns "Friday"; the later "will" belongs to another clause.
-        ("A US official said on Friday that Blinken will be in Beijing soon.", "Friday",
-         date(2023, 6, 9)),
+        (
+            "A US official said on Friday that Blinken will be in Beijing soon.",
+            "Friday",
+            date(2023, 6, 9),
+        ),
         # A comma separates "Sunday" from the trailing reporting verb.
-        ("Blinken will land in Beijing on Sunday, officials said.", "Sunday",
-         date(2023, 6, 18)),
+        ("Blinken will land in Beijing on Sunday, officials said.", "Sunday", date(2023, 6, 18)),
         ("The visit was initially scheduled for February.", "February", date(2023, 2, 1)),
     ],
 )

@@ -1,0 +1,43 @@
+# Wirehouse: `make run` processes seeds/ into data/news.duckdb; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export NEWS_ARTICLES_DIR ?= seeds
+export NEWS_DUCKDB_PATH ?= data/news.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED ?= false
+export DAGSTER_DISABLE_TELEMETRY ?= true
+DAGSTER_PORT ?= 3000
+
+.PHONY: install run test dev lint eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipeline.run
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -w workspace.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf data .dagster_home .pytest_cache
