@@ -70,8 +70,8 @@ def deduplicated_events(warehouse: Warehouse):
     with warehouse.connect() as con:
         cands = storage.read_table(con, EVENT_CANDIDATES)
         arts = con.execute("SELECT article_id, published_date, source FROM articles").df()
-        names = dict(con.execute("SELECT entity_id, name FROM entities").fetchall())
-        events, mentions = deduplicate(cands, arts, names)
+        entities = con.execute("SELECT entity_id, name, label FROM entities").df()
+        events, mentions = deduplicate(cands, arts, entities)
         storage.write_table(con, EVENTS, events, order_by=["event_id"])
         storage.write_table(
             con, EVENT_MENTIONS, mentions, order_by=["article_id", "sentence_index", "event_id"]

@@ -105,12 +105,12 @@ def _reject(path: str, reason: str, detail: str) -> dict:
 
 
 def _date_or_none(value: object) -> date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if value is None or pd.isna(value):
-        return None
     return pd.Timestamp(value).date()
 
 

@@ -37,6 +37,7 @@ _STOP = frozenset(
 )
 
 Interval = tuple[date | None, date | None]
+ACTOR_RANK = {"PERSON": 0, "ORG": 1, "NORP": 2, "GPE": 2}
 
 
 @dataclass
@@ -49,7 +50,7 @@ class LocalEvent:
     actors: Counter = field(default_factory=Counter)
     places: Counter = field(default_factory=Counter)
     words: Counter = field(default_factory=Counter)
-    first_sentence: int = 0
+    first_sentence: int = 1 << 30
 
 
 def mention_interval(
@@ -78,41 +79,56 @@ def intersect(a: Interval, b: Interval) -> Interval | None:
 
 
 def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
-    """Group one article's mentions of one type/mode by date compatibility."""
+    """Group one article's mentions of one type/mode into its distinct happenings.
+
+    Undated mentions are about the article's current happening, whose window surrounds the
+    publication date. A stated date inside that window narrows it; a stated date outside it is
+    a different (earlier or later) happening. Without a publication date only day-precise
+    dates join the current happening: coarse ones ("in 2018", "last November") are background.
+    """
     locals_: list[LocalEvent] = []
     cand = candidates.reset_index(drop=True)
-    dated_first = cand.assign(_undated=cand["date_value"].isna()).sort_values(
-        ["article_id", "event_type", "mode", "_undated", "sentence_index"], kind="stable"
-    )
-    for (article_id, etype, mode), group in dated_first.groupby(
+    for (article_id, etype, mode), group in cand.groupby(
         ["article_id", "event_type", "mode"], sort=True
     ):
-        article_events: list[LocalEvent] = []
+        group = group.sort_values("sentence_index", kind="stable")
+        published = _date(group["published_date"].iloc[0])
+        future = (group["tense"] == "future").mean() > 0.5
+        current = LocalEvent(
+            article_id,
+            etype,
+            mode,
+            [],
+            mention_interval(None, None, published, "future" if future else "past"),
+        )
+        others: list[LocalEvent] = []
         for idx, row in group.iterrows():
-            window = mention_interval(
-                _date(row["date_value"]),
-                row["date_precision"],
-                _date(row["published_date"]),
-                row["tense"],
-            )
-            target = None
-            for ev in article_events:
-                joint = intersect(ev.interval, window)
-                if joint is not None:
-                    target, ev.interval = ev, joint
-                    break
-            if target is None:
-                target = LocalEvent(
-                    article_id, etype, mode, [], window, first_sentence=int(row["sentence_index"])
-                )
-                article_events.append(target)
-            target.rows.append(int(idx))
-            target.first_sentence = min(target.first_sentence, int(row["sentence_index"]))
-            target.actors.update(row["actor_ids"])
-            target.places.update(row["place_ids"])
-            target.words.update(w for w in _WORD.findall(row["sentence"].lower()) if w not in _STOP)
-        locals_.extend(article_events)
+            value, precision = _date(row["date_value"]), row["date_precision"]
+            target = current
+            if value is not None and precision:
+                window = mention_interval(value, precision, published, row["tense"])
+                joint = intersect(current.interval, window)
+                bounded = current.interval != (None, None)
+                if joint is not None and (bounded or precision == "day"):
+                    current.interval = joint
+                else:
+                    target = next((ev for ev in others if intersect(ev.interval, window)), None)
+                    if target is None:
+                        target = LocalEvent(article_id, etype, mode, [], window)
+                        others.append(target)
+                    else:
+                        target.interval = intersect(target.interval, window) or target.interval
+            _add(target, int(idx), row)
+        locals_.extend(ev for ev in (current, *others) if ev.rows)
     return locals_
+
+
+def _add(event: LocalEvent, index: int, row: pd.Series) -> None:
+    event.rows.append(index)
+    event.first_sentence = min(event.first_sentence, int(row["sentence_index"]))
+    event.actors.update(row["actor_ids"])
+    event.places.update(row["place_ids"])
+    event.words.update(w for w in _WORD.findall(row["sentence"].lower()) if w not in _STOP)
 
 
 def cluster_local_events(events: list[LocalEvent], threshold: float = MERGE_THRESHOLD) -> list[int]:
@@ -182,14 +198,19 @@ def _cosine(bags: list[Counter], binary: bool = False) -> np.ndarray:
 def deduplicate(
     candidates: pd.DataFrame,
     articles: pd.DataFrame,
-    names: dict[str, str],
+    entities: pd.DataFrame,
     threshold: float = MERGE_THRESHOLD,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events and event_mentions tables from the event-mention candidates.
 
-    ``articles`` supplies article_id, published_date and source; ``names`` maps entity ids to
-    canonical names for actors and locations.
+    ``articles`` supplies article_id, published_date and source; ``entities`` (entity_id, name,
+    label) names the actors and locations.
     """
+    names = dict(zip(entities["entity_id"], entities["name"], strict=True))
+    ranks = {
+        e: ACTOR_RANK.get(lab, len(ACTOR_RANK))
+        for e, lab in zip(entities["entity_id"], entities["label"], strict=True)
+    }
     if candidates.empty:
         return _empty_events(), _empty_mentions()
     cand = candidates.reset_index(drop=True)
@@ -213,8 +234,8 @@ def deduplicate(
                 f"{etype}|{mode}|{first['article_id']}|{first['sentence_index']}".encode()
             ).hexdigest()[:12]
         )
-        actors = _top(sum((ev.actors for ev in members), Counter()), names, 5)
-        places = _top(sum((ev.places for ev in members), Counter()), names, 1)
+        actors = _top(sum((ev.actors for ev in members), Counter()), names, ranks, 5)
+        places = _top(sum((ev.places for ev in members), Counter()), names, {}, 1)
         dated = [
             (_date(v), p)
             for v, p in zip(rows["date_value"], rows["date_precision"], strict=True)
@@ -307,8 +328,11 @@ def _representative(rows: pd.DataFrame) -> str:
     return best["sentence"]
 
 
-def _top(counter: Counter, names: dict[str, str], k: int) -> list[str]:
-    ordered = sorted(counter.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
+def _top(counter: Counter, names: dict[str, str], ranks: dict[str, int], k: int) -> list[str]:
+    """People first, then organisations, then groups and countries; most mentioned first."""
+    ordered = sorted(
+        counter.items(), key=lambda kv: (ranks.get(kv[0], 0), -kv[1], names.get(kv[0], kv[0]))
+    )
     return [names.get(e, e) for e, _ in ordered[:k]]
 
 

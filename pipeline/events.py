@@ -6,6 +6,7 @@ sentence and the dates it states, resolved against the article's publication dat
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -35,6 +36,11 @@ CANDIDATE_COLUMNS = [
     "published_date",
 ]
 MAX_SENTENCE_CHARS = 1500
+# A place is where something happens when it follows a locative preposition ("talks in Vienna");
+# a bare country name is more often an actor ("China urged ...").
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:in|at|to|near|outside|inside|from|across)\s+(?:the\s+)?$", re.IGNORECASE
+)
 
 
 def detect_event_mentions(articles: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +66,14 @@ def detect_event_mentions(articles: pd.DataFrame, mentions: pd.DataFrame) -> pd.
                 continue
             ents = sorted(by_sentence.get((art.article_id, index), []))
             actors = list(dict.fromkeys(e for _, e, lab in ents if lab in ACTOR_LABELS))
-            places = list(dict.fromkeys(e for _, e, lab in ents if lab in PLACE_LABELS))
+            places = list(
+                dict.fromkeys(
+                    e
+                    for pos, e, lab in ents
+                    if lab in PLACE_LABELS
+                    and _PLACE_PREPOSITION.search(art.text[max(0, pos - 12) : pos])
+                )
+            )
             dates = resolve_dates(sentence, anchor)
             tense = tense_of(sentence)
             for trig in triggers:

@@ -1,0 +1,59 @@
+"""Shared fixtures: real pipeline runs on real files, into DuckDB files under tmp paths."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.run import materialize_all
+from pipeline.schemas import PUBLISHED_TABLES
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@dataclass
+class PipelineRun:
+    articles_dir: Path
+    db_path: Path
+    result: object
+
+    def query(self, sql: str) -> pd.DataFrame:
+        con = duckdb.connect(str(self.db_path), read_only=True)
+        try:
+            return con.execute(sql).df()
+        finally:
+            con.close()
+
+
+def run_pipeline(articles_dir: Path, db_path: Path) -> PipelineRun:
+    result = materialize_all(articles_dir=str(articles_dir), duckdb_path=str(db_path))
+    return PipelineRun(articles_dir, db_path, result)
+
+
+def snapshot(db_path: Path) -> dict[str, pd.DataFrame]:
+    """Every published table, fully sorted, for equality comparisons."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        tables = {}
+        for t in PUBLISHED_TABLES:
+            df = con.execute(f'SELECT * FROM "{t.name}"').df()
+            tables[t.name] = df.sort_values(list(df.columns[:3])).reset_index(drop=True)
+        return tables
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    base = tmp_path_factory.mktemp("seed_run")
+    articles = base / "articles"
+    shutil.copytree(SEEDS, articles)
+    run = run_pipeline(articles, base / "news.duckdb")
+    assert run.result.success, "the pipeline must succeed on the seeds"
+    return run
