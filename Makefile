@@ -11,6 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED ?= false
 export DAGSTER_DISABLE_TELEMETRY ?= true
 DAGSTER_PORT ?= 3000
+CORPUS ?= ../shared/corpora/ecbplus-dev
 
 .PHONY: install run test dev lint eval clean
 
@@ -38,6 +39,9 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+eval: $(STAMP)
+	$(BIN)/python -m pipeline.evaluate $(CORPUS)
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

@@ -43,8 +43,8 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
             rec.raw_text,
             repeated_lines=repeated,
             published_at=_date_or_none(rec.record_published_at),
-            url=rec.record_url,
-            title=rec.record_title,
+            url=_text_or_none(rec.record_url),
+            title=_text_or_none(rec.record_title),
         )
         if not cleaned.text.strip():
             rejects.append(
@@ -69,7 +69,7 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
                 "article_id": rec.article_id,
                 "source_path": rec.source_path,
                 "url": cleaned.url,
-                "source": rec.record_source or cleaned.source,
+                "source": _text_or_none(rec.record_source) or cleaned.source,
                 "title": cleaned.title,
                 "published_date": cleaned.published_date,
                 "published_date_origin": cleaned.published_date_origin,
@@ -102,6 +102,11 @@ _ARTICLE_COLUMNS = [
 
 def _reject(path: str, reason: str, detail: str) -> dict:
     return {"source_path": path, "stage": "cleaning", "reason": reason, "detail": detail}
+
+
+def _text_or_none(value: object) -> str | None:
+    """DuckDB hands missing strings to pandas as NaN; the cleaners expect None."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _date_or_none(value: object) -> date | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -47,9 +47,7 @@ def _labels(pred: Mapping[str, Hashable], gold: Mapping[str, Hashable]) -> dict[
 
     The tags keep a missing item's singleton label from colliding with a real predicted label.
     """
-    return {
-        item: ("pred", pred[item]) if item in pred else ("missing", item) for item in gold
-    }
+    return {item: ("pred", pred[item]) if item in pred else ("missing", item) for item in gold}
 
 
 def b_cubed(pred: Mapping[str, Hashable], gold: Mapping[str, Hashable]) -> Scores:
@@ -211,11 +209,3 @@ def tfidf_average_linkage(
     before looking at any evaluation score (see ``DEFAULT_TFIDF_THRESHOLD``).
     """
     return average_linkage(tfidf_similarity(texts), threshold)
-
-
-def group_by(labels: Mapping[str, Hashable]) -> dict[Hashable, list[str]]:
-    """Clusters as lists of items, handy for reports."""
-    out: dict[Hashable, list[str]] = defaultdict(list)
-    for item, label in labels.items():
-        out[label].append(item)
-    return dict(out)

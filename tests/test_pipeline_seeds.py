@@ -21,8 +21,13 @@ def test_every_table_published_with_declared_columns(seed_run):
 def test_all_gates_ran_and_passed(seed_run):
     evaluations = seed_run.result.get_asset_check_evaluations()
     names = {e.check_name for e in evaluations}
-    assert {"articles_quality", "entities_quality", "events_quality",
-            "event_mentions_quality", "entity_cooccurrence_quality"} <= names
+    assert {
+        "articles_quality",
+        "entities_quality",
+        "events_quality",
+        "event_mentions_quality",
+        "entity_cooccurrence_quality",
+    } <= names
     assert all(e.passed for e in evaluations)
     articles_eval = next(e for e in evaluations if e.check_name == "articles_quality")
     results = articles_eval.metadata["results"].data
@@ -32,20 +37,30 @@ def test_all_gates_ran_and_passed(seed_run):
 
 def test_boilerplate_removed_and_sentences_kept(seed_run):
     text = "\n".join(seed_run.query("SELECT text FROM articles")["text"])
-    for furniture in ["Leave a Reply", "Your email address will not be published",
-                      "Back to top", "icon-facebook", "source site-59", "Also read",
-                      "Related News", "Leave a Comment", "by admin", "Getty Images",
-                      "sequel after announcement"]:
+    for furniture in [
+        "Leave a Reply",
+        "Your email address will not be published",
+        "Back to top",
+        "icon-facebook",
+        "source site-59",
+        "Also read",
+        "Related News",
+        "Leave a Comment",
+        "by admin",
+        "Getty Images",
+        "sequel after announcement",
+    ]:
         assert furniture not in text, furniture
-    assert ("US Secretary of State Anthony Blinken spoke by phone with Chinese Foreign "
-            "Minister Qin Gang on Wednesday.") in text
+    assert (
+        "US Secretary of State Anthony Blinken spoke by phone with Chinese Foreign "
+        "Minister Qin Gang on Wednesday."
+    ) in text
     assert "Blinken canceled a planned visit to Beijing in February" in text
 
 
 def test_publication_date_from_date_line(seed_run):
     row = seed_run.query(
-        "SELECT published_date, published_date_origin FROM articles "
-        "WHERE source_path LIKE '003_%'"
+        "SELECT published_date, published_date_origin FROM articles WHERE source_path LIKE '003_%'"
     ).iloc[0]
     assert str(row["published_date"])[:10] == "2023-06-14"
     assert row["published_date_origin"] == "date_line"
@@ -75,7 +90,9 @@ def test_secretary_of_state_is_one_person_under_all_spellings(seed_run):
 
 
 def test_garbled_foreign_minister_name_resolves_to_majority(seed_run):
-    found = seed_run.query("SELECT name, aliases FROM entities WHERE list_contains(aliases, 'Chen Gang')")
+    found = seed_run.query(
+        "SELECT name, aliases FROM entities WHERE list_contains(aliases, 'Chen Gang')"
+    )
     assert found["name"].tolist() == ["Qin Gang"]
 
 
