@@ -5,7 +5,7 @@ import dagster as dg
 from assets._gates import gate_check, table_metadata
 from pipeline import storage
 from pipeline.canonical import canonicalize
-from pipeline.ner import extract_mentions, load_ner
+from pipeline.ner import NerCache, extract_mentions, load_ner
 from pipeline.resources import NlpSettings, Warehouse
 from pipeline.schemas import ENTITIES, ENTITY_MENTIONS
 
@@ -16,20 +16,33 @@ NER_SPANS = "ner_spans"
     group_name="entities",
     kinds={"spacy", "duckdb"},
     owners=["team:wirehouse"],
-    pool="wirehouse_duckdb",
     deps=["articles"],
-    description="Raw spaCy entity spans per article (working table, not published).",
+    description=(
+        "Raw spaCy entity spans per article (working table, not published). Spans are cached "
+        "by the hash of the article text, so only new or changed articles go through spaCy."
+    ),
 )
 def ner_spans(
     context: dg.AssetExecutionContext, warehouse: Warehouse, nlp_settings: NlpSettings
 ) -> dg.MaterializeResult:
-    with warehouse.connect(read_only=True) as con:
-        texts = con.execute(
-            "SELECT article_id, text FROM articles WHERE duplicate_of IS NULL ORDER BY article_id"
-        ).df()
-    nlp = load_ner(nlp_settings.model)
-    spans = extract_mentions(texts, nlp, nlp_settings.batch_size, nlp_settings.n_process)
     with warehouse.connect() as con:
+        texts = con.execute(
+            "SELECT article_id, text, sha256(text) AS text_sha256 FROM articles "
+            "WHERE duplicate_of IS NULL ORDER BY article_id"
+        ).df()
+        cache = NerCache(con, nlp_settings.model)
+        todo = texts[~texts["text_sha256"].isin(cache.known_texts())]
+        if len(todo):
+            nlp = load_ner(nlp_settings.model)
+            fresh = extract_mentions(
+                todo.rename(columns={"text_sha256": "key"}).assign(article_id=todo["text_sha256"]),
+                nlp,
+                nlp_settings.batch_size,
+                nlp_settings.n_process,
+            )
+            cache.add(todo["text_sha256"].tolist(), fresh)
+        cache.prune(texts["text_sha256"].tolist())
+        spans = cache.spans_for(texts[["article_id", "text_sha256"]])
         con.execute(f"DROP TABLE IF EXISTS {NER_SPANS}")
         con.register("_spans", spans)
         con.execute(
@@ -37,11 +50,15 @@ def ner_spans(
             "ORDER BY article_id, start_char, end_char"
         )
         con.unregister("_spans")
-    context.log.info(f"{len(spans)} entity spans in {len(texts)} articles")
+    context.log.info(
+        f"{len(spans)} entity spans in {len(texts)} articles; {len(todo)} articles ran through "
+        f"spaCy, {len(texts) - len(todo)} came from the cache"
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(spans)),
             "articles": dg.MetadataValue.int(len(texts)),
+            "articles_through_spacy": dg.MetadataValue.int(len(todo)),
         }
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import cleaning, entities, events, ingest, publish, summaries
+from assets.partitions import ARTICLE_FILES
 from pipeline.resources import (
     DEFAULT_ARTICLES_DIR,
     DEFAULT_DUCKDB_PATH,
@@ -53,16 +54,17 @@ def build_resources(articles_dir: str | None = None, duckdb_path: str | None = N
     }
 
 
-refresh_all = dg.define_asset_job(
-    "refresh_all",
+process_files = dg.define_asset_job(
+    "process_files",
     selection=dg.AssetSelection.all(),
-    description="Process the whole input folder and publish the DuckDB file.",
+    partitions_def=ARTICLE_FILES,
+    description="Process the given file partitions, refresh every corpus-level table, publish.",
 )
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[refresh_all],
+    jobs=[process_files],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -68,29 +68,43 @@ def content_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def read_articles(folder: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> IngestResult:
-    """Decode every input file; the ids of identical contents are disambiguated by path."""
+def read_articles(
+    folder: str | os.PathLike[str],
+    max_bytes: int = MAX_FILE_BYTES,
+    only: set[str] | None = None,
+) -> IngestResult:
+    """Decode the input files (all, or those whose relative path is in ``only``)."""
     rows: list[dict] = []
     rejects: list[dict] = []
-    files = list_input_files(folder)
+    files = [f for f in list_input_files(folder) if only is None or f.relative in only]
     for f in files:
         for item in _read_one(f, max_bytes):
             (rows if "raw_text" in item else rejects).append(item)
-    articles = pd.DataFrame(rows, columns=_ARTICLE_COLUMNS)
-    seen: set[str] = set()
-    ids = []
-    for text, path in zip(articles["raw_text"], articles["source_path"], strict=True):
-        aid = content_id(text)
-        if aid in seen:
-            aid = content_id(text + "\0" + path)
-        seen.add(aid)
-        ids.append(aid)
-    articles["article_id"] = ids
+    articles = assign_article_ids(pd.DataFrame(rows, columns=_ARTICLE_COLUMNS))
     return IngestResult(
         articles=articles,
         rejects=pd.DataFrame(rejects, columns=["source_path", "stage", "reason", "detail"]),
         files=[f.relative for f in files],
     )
+
+
+def assign_article_ids(articles: pd.DataFrame) -> pd.DataFrame:
+    """Content-derived ids; of identical contents, the first path keeps the plain content id.
+
+    Computed over the whole table, never per file, so the ids do not depend on the order in
+    which files arrived.
+    """
+    out = articles.sort_values("source_path", kind="stable").reset_index(drop=True)
+    seen: set[str] = set()
+    ids = []
+    for text, path in zip(out["raw_text"], out["source_path"], strict=True):
+        aid = content_id(text)
+        if aid in seen:
+            aid = content_id(text + "\0" + path)
+        seen.add(aid)
+        ids.append(aid)
+    out["article_id"] = ids
+    return out
 
 
 _ARTICLE_COLUMNS = [

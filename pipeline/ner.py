@@ -143,3 +143,73 @@ def iter_sentences(text: str) -> Iterable[tuple[int, int, int]]:
     """(sentence_index, start, end) for every sentence of a cleaned text."""
     for i, (s, e) in enumerate(split_sentences(text)):
         yield i, s, e
+
+
+class NerCache:
+    """spaCy's spans per article text, kept in the working database between runs.
+
+    Keyed by the SHA-256 of the cleaned text and the model name: the same text always gives the
+    same spans, so re-using them keeps incremental runs identical to a full rebuild while only
+    new or changed articles pay for NER.
+    """
+
+    TEXTS = "ner_cache_texts"
+    SPANS = "ner_cache_spans"
+
+    def __init__(self, con, model: str) -> None:
+        self.con = con
+        self.model = model
+        con.execute(f"CREATE TABLE IF NOT EXISTS {self.TEXTS} (text_sha256 VARCHAR, model VARCHAR)")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.SPANS} (text_sha256 VARCHAR, model VARCHAR, "
+            "sentence_index INTEGER, start_char INTEGER, end_char INTEGER, text VARCHAR, "
+            "ner_label VARCHAR)"
+        )
+
+    def known_texts(self) -> set[str]:
+        rows = self.con.execute(
+            f"SELECT text_sha256 FROM {self.TEXTS} WHERE model = ?", [self.model]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def add(self, text_keys: list[str], spans: pd.DataFrame) -> None:
+        """``spans`` carries the text key in its ``article_id`` column."""
+        done = pd.DataFrame({"text_sha256": text_keys, "model": self.model})
+        rows = spans.rename(columns={"article_id": "text_sha256"}).assign(model=self.model)
+        self.con.register("_done", done)
+        self.con.register("_rows", rows)
+        try:
+            self.con.execute(f"INSERT INTO {self.TEXTS} SELECT text_sha256, model FROM _done")
+            self.con.execute(
+                f"INSERT INTO {self.SPANS} SELECT text_sha256, model, sentence_index, "
+                "start_char, end_char, text, ner_label FROM _rows"
+            )
+        finally:
+            self.con.unregister("_done")
+            self.con.unregister("_rows")
+
+    def prune(self, keep: list[str]) -> None:
+        """Forget texts no longer in the corpus, so the cache never outgrows it."""
+        self.con.register("_keep", pd.DataFrame({"text_sha256": keep}))
+        try:
+            for table in (self.TEXTS, self.SPANS):
+                self.con.execute(
+                    f"DELETE FROM {table} WHERE model <> ? OR text_sha256 NOT IN "
+                    "(SELECT text_sha256 FROM _keep)",
+                    [self.model],
+                )
+        finally:
+            self.con.unregister("_keep")
+
+    def spans_for(self, articles: pd.DataFrame) -> pd.DataFrame:
+        """Spans for (article_id, text_sha256) pairs, in the ner_spans layout."""
+        self.con.register("_arts", articles)
+        try:
+            return self.con.execute(
+                f"SELECT a.article_id, s.sentence_index, s.start_char, s.end_char, s.text, "
+                f"s.ner_label FROM _arts a JOIN {self.SPANS} s USING (text_sha256) "
+                "WHERE s.model = ? ORDER BY a.article_id, s.start_char, s.end_char",
+                [self.model],
+            ).df()
+        finally:
+            self.con.unregister("_arts")

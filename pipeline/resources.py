@@ -45,6 +45,12 @@ class Warehouse(dg.ConfigurableResource):
         return storage.working_path_for(self.database_path)
 
     @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        log = context.log.info if context.log else None
+        with storage.exclusive_lock(self.working_path, on_wait=log):
+            yield self
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with storage.connect(self.working_path, read_only=read_only) as con:
             yield con

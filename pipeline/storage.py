@@ -9,8 +9,9 @@ failed gate leaves the published tables exactly as they were.
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,3 +128,41 @@ def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
 
 def _sql_str(text: str) -> str:
     return text.replace("'", "''")
+
+
+@contextmanager
+def exclusive_lock(
+    working_path: str | os.PathLike[str],
+    on_wait: Callable[[str], None] | None = None,
+    timeout_s: float = 3600.0,
+) -> Iterator[None]:
+    """Hold the working database for one whole run; other runs queue behind it.
+
+    DuckDB admits one writing process. Serializing whole runs (not single statements) also
+    keeps one run's steps from reading another run's half-written tables.
+    """
+    import fcntl
+
+    lock_path = Path(working_path).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        waited = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited and on_wait:
+                    on_wait(f"another Wirehouse run holds {lock_path}; waiting for it to finish")
+                waited = True
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"gave up after {timeout_s:.0f} s waiting for another run to release "
+                        f"{lock_path}"
+                    ) from None
+                time.sleep(0.25)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
