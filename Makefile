@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY ?= true
 DAGSTER_PORT ?= 3000
 CORPUS ?= ../shared/corpora/ecbplus-dev
 
-.PHONY: install run test dev lint eval clean
+.PHONY: install run test dev lint eval clean backfill
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ $(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipeline.run
+
+# Re-process some files (paths relative to NEWS_ARTICLES_DIR) and refresh every table:
+#   make backfill FILES="001_f4281a91e2095c68.txt 003_6ff26e526b4dd854.txt"
+# Without FILES every file is re-processed (same as `make run`).
+backfill: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipeline.run $(FILES)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

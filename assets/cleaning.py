@@ -19,7 +19,6 @@ CLEANING_REJECTS = "quarantine_cleaning"
     group_name="ingest",
     kinds={"duckdb", "python"},
     owners=["team:wirehouse"],
-    pool="wirehouse_duckdb",
     deps=["raw_articles"],
     description=(
         "Articles without page furniture, with title, URL, source and publication date; "
@@ -55,7 +54,6 @@ def articles(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     group_name="ingest",
     kinds={"duckdb"},
     owners=["team:wirehouse"],
-    pool="wirehouse_duckdb",
     deps=["raw_articles", "articles"],
     description="Every input that could not be processed, with the step and the reason.",
 )

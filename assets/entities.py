@@ -82,7 +82,6 @@ def ner_spans(
             description=ENTITIES.description,
         ),
     ],
-    pool="wirehouse_duckdb",
 )
 def canonical_entities(warehouse: Warehouse):
     with warehouse.connect() as con:

@@ -16,7 +16,6 @@ EVENT_CANDIDATES = "event_candidates"
     group_name="events",
     kinds={"python", "duckdb"},
     owners=["team:wirehouse"],
-    pool="wirehouse_duckdb",
     deps=["entity_mentions", "entities"],
     description="Sentences that report a happening, with actors, place and resolved date "
     "(working table, not published).",
@@ -64,7 +63,6 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
             description=EVENT_MENTIONS.description,
         ),
     ],
-    pool="wirehouse_duckdb",
 )
 def deduplicated_events(warehouse: Warehouse):
     with warehouse.connect() as con:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.summaries import DAILY
 from pipeline.resources import Warehouse
 from pipeline.schemas import PUBLISHED_TABLES
 
@@ -12,8 +13,8 @@ PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
     group_name="publish",
     kinds={"duckdb"},
     owners=["team:wirehouse"],
-    pool="wirehouse_duckdb",
     deps=PUBLISHED_ASSET_DEPS,
+    freshness_policy=DAILY,
     description=(
         "The DuckDB file at NEWS_DUCKDB_PATH. Built from the working database only after every "
         "upstream gate passed, then moved over the old file atomically: open readers keep "

@@ -1,11 +1,18 @@
 """Step 5: summary tables, each recomputed from the detail tables."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from assets._gates import gate_check, schema_of, table_metadata
 from pipeline import storage
 from pipeline.resources import Warehouse
 from pipeline.summaries import SUMMARY_QUERIES, compute_summary
+
+# The daily reconcile rebuilds every summary; a table older than that shows as stale in the UI.
+DAILY = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=26), warn_window=timedelta(hours=25)
+)
 
 _SUMMARY_DEPS = {
     "daily_entity_counts": ["entity_mentions", "entities", "articles"],
@@ -29,9 +36,9 @@ def _summary_asset(name: str) -> dg.AssetsDefinition:
         group_name="summaries",
         kinds={"duckdb", "sql"},
         owners=["team:wirehouse"],
-        pool="wirehouse_duckdb",
         deps=_SUMMARY_DEPS[name],
         description=schema.description,
+        freshness_policy=DAILY,
     )
     def _summary(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import cleaning, entities, events, ingest, publish, summaries
-from assets.partitions import ARTICLE_FILES
+from assets import automation, cleaning, entities, events, ingest, publish, summaries
 from pipeline.resources import (
     DEFAULT_ARTICLES_DIR,
     DEFAULT_DUCKDB_PATH,
@@ -54,17 +53,12 @@ def build_resources(articles_dir: str | None = None, duckdb_path: str | None = N
     }
 
 
-process_files = dg.define_asset_job(
-    "process_files",
-    selection=dg.AssetSelection.all(),
-    partitions_def=ARTICLE_FILES,
-    description="Process the given file partitions, refresh every corpus-level table, publish.",
-)
-
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[process_files],
+    jobs=[automation.process_files],
+    sensors=[automation.article_files_sensor],
+    schedules=[automation.daily_reconcile],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -17,13 +17,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.automation import RANGE_END, RANGE_START
 from assets.partitions import ARTICLE_FILES
 from pipeline.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipeline.feed import contiguous_ranges, partition_key_for, scan
 from pipeline.report import summarize
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def register_files(instance: dg.DagsterInstance, folder: str | Path) -> list[str]:
