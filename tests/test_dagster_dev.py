@@ -1,0 +1,142 @@
+"""End to end under `dagster dev`: a file dropped into the folder reaches the published database.
+
+Starts the real webserver and daemon on 127.0.0.1 with a temporary DAGSTER_HOME, input folder
+and database, and stops every process it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO, SEEDS
+
+DEADLINE_S = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _published_paths(db: Path) -> set[str]:
+    if not db.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        return {r[0] for r in con.execute("SELECT source_path FROM articles").fetchall()}
+    finally:
+        con.close()
+
+
+def _wait_for(predicate, what: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"dagster dev exited early:\n{log.read_text()[-4000:]}")
+        time.sleep(2)
+    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()[-4000:]}")
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_file_dropped_into_folder_reaches_published_database(tmp_path):
+    home, inbox, db = tmp_path / "home", tmp_path / "inbox", tmp_path / "out" / "news.duckdb"
+    home.mkdir()
+    inbox.mkdir()
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    shutil.copy(seeds[0], inbox / seeds[0].name)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "NEWS_ARTICLES_DIR": str(inbox),
+        "NEWS_DUCKDB_PATH": str(db),
+        "WIREHOUSE_SENSOR_INTERVAL_SECONDS": "5",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
+    log = tmp_path / "dagster-dev.log"
+    dagster = Path(sys.executable).parent / "dagster"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for(lambda: seeds[0].name in _published_paths(db), "the first file", proc, log)
+        sensors = _graphql(
+            port,
+            '{ sensorsOrError(repositorySelector: {repositoryName: "__repository__", '
+            'repositoryLocationName: "wirehouse"}) { ... on Sensors { results { name '
+            "sensorState { status } } } } }",
+        )
+        states = {
+            s["name"]: s["sensorState"]["status"]
+            for s in sensors["data"]["sensorsOrError"]["results"]
+        }
+        assert states == {"article_files_sensor": "RUNNING"}
+
+        shutil.copy(seeds[1], inbox / seeds[1].name)
+        _wait_for(lambda: seeds[1].name in _published_paths(db), "the dropped file", proc, log)
+        assert _published_paths(db) == {seeds[0].name, seeds[1].name}
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    leftovers = _group_members(proc.pid)
+    if leftovers:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not leftovers, f"dagster dev left processes behind: {leftovers}"
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
