@@ -24,14 +24,20 @@ def test_run_succeeds_while_a_reader_holds_the_published_file(tmp_path):
     assert run_pipeline(articles, db).result.success
 
     reader = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys
             con = duckdb.connect({str(db)!r}, read_only=True)
             print(con.execute("SELECT count(*) FROM articles").fetchone()[0], flush=True)
             sys.stdin.readline()
             print(con.execute("SELECT count(*) FROM articles").fetchone()[0], flush=True)
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout.readline().strip() == "4"
@@ -57,8 +63,14 @@ def test_parallel_backfills_serialize_and_match_a_full_rebuild(tmp_path):
     env.pop("DAGSTER_HOME", None)
     batches = [names[0:2], names[2:4], names[4:5]]
     procs = [
-        subprocess.Popen([sys.executable, "-m", "pipeline.run", *batch], cwd=REPO, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "pipeline.run", *batch],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for batch in batches
     ]
     outputs = [p.communicate(timeout=300)[0] for p in procs]

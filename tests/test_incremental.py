@@ -37,13 +37,18 @@ class Feed:
         if isinstance(result, dg.SkipReason):
             return []
         for request in result.dynamic_partitions_requests:
-            self.instance.add_dynamic_partitions(request.partitions_def_name,
-                                                 list(request.partition_keys))
+            self.instance.add_dynamic_partitions(
+                request.partitions_def_name, list(request.partition_keys)
+            )
         self.cursor = result.cursor
         for request in result.run_requests:
-            run = dg.materialize([*ALL_ASSETS, *ALL_CHECKS], resources=self.resources,
-                                 instance=self.instance, tags=request.tags,
-                                 raise_on_error=False)
+            run = dg.materialize(
+                [*ALL_ASSETS, *ALL_CHECKS],
+                resources=self.resources,
+                instance=self.instance,
+                tags=request.tags,
+                raise_on_error=False,
+            )
             assert run.success
         return result.run_requests
 
@@ -98,15 +103,16 @@ def test_changed_and_deleted_files(tmp_path):
     names = sorted(p.name for p in folder.iterdir())
 
     changed = folder / names[1]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new closing sentence.\n",
-                       encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nA new closing sentence.\n", encoding="utf-8"
+    )
     stamp = time.time() + 5
     os.utime(changed, (stamp, stamp))
     requests = feed.tick()
-    assert [(r.tags["dagster/asset_partition_range_start"],
-             r.tags["dagster/asset_partition_range_end"]) for r in requests] == [
-        (names[1], names[1])
-    ]
+    assert [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in requests
+    ] == [(names[1], names[1])]
     raw = snapshot(feed.db)["raw_articles"]
     assert len(raw) == 5
     assert raw.set_index("source_path").loc[names[1], "raw_text"].endswith("closing sentence.\n")
