@@ -10,30 +10,41 @@ from pipeline.schemas import BY_NAME, TableSchema
 PREVIEW_ROWS = 10
 
 
-def table_metadata(df: pd.DataFrame, schema: TableSchema) -> dict[str, object]:
-    """Row count, column schema and a preview: what the UI shows for every table."""
+def table_metadata(df: pd.DataFrame, schema: TableSchema | None = None) -> dict[str, object]:
+    """Row count, column schema and a preview: what the UI shows for every table.
+
+    Working tables without a published contract get their column schema from the DataFrame.
+    """
     preview = df.head(PREVIEW_ROWS).copy()
     for col in preview.columns:
         if preview[col].dtype == object:
             preview[col] = preview[col].map(lambda v: _short(v))
     return {
         "dagster/row_count": dg.MetadataValue.int(len(df)),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[
-                dg.TableColumn(
-                    c.name,
-                    c.sql_type,
-                    description=c.description,
-                    constraints=dg.TableColumnConstraints(nullable=c.nullable),
-                )
-                for c in schema.columns
-            ]
-        ),
-        "dagster/table_name": schema.name,
+        "dagster/column_schema": _column_schema(df, schema),
+        **({"dagster/table_name": schema.name} if schema else {}),
         "preview": dg.MetadataValue.md(
             preview.to_markdown(index=False) if len(preview) else "_empty_"
         ),
     }
+
+
+def _column_schema(df: pd.DataFrame, schema: TableSchema | None) -> dg.TableSchema:
+    if schema is None:
+        return dg.TableSchema(
+            columns=[dg.TableColumn(str(c), str(t)) for c, t in df.dtypes.items()]
+        )
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                c.name,
+                c.sql_type,
+                description=c.description,
+                constraints=dg.TableColumnConstraints(nullable=c.nullable),
+            )
+            for c in schema.columns
+        ]
+    )
 
 
 def _short(value: object, limit: int = 80) -> object:
@@ -76,17 +87,18 @@ def run_gate(table: str, warehouse: Warehouse, quality: QualitySettings) -> dg.A
     )
 
 
-def gate_check(table: str, description: str) -> dg.AssetChecksDefinition:
-    """A blocking check named ``<table>_quality`` that runs the table's GE suite."""
+def gate_check(table: str, description: str, suite: str | None = None) -> dg.AssetChecksDefinition:
+    """A blocking check that runs a GE suite (by default the table's own) against the table."""
+    suite_name = suite or table
 
     @dg.asset_check(
         asset=dg.AssetKey(table),
-        name=f"{table}_quality",
+        name=f"{suite_name}_quality" if suite else f"{table}_quality",
         blocking=True,
         description=description,
     )
     def _check(warehouse: Warehouse, quality: QualitySettings) -> dg.AssetCheckResult:
-        return run_gate(table, warehouse, quality)
+        return run_gate(suite_name, warehouse, quality)
 
     return _check
 

@@ -82,6 +82,11 @@ articles_quality = gate_check(
     "At least the minimum number of English articles; ids unique; n_chars = length(text); "
     "duplicate_of points at a kept article; dates plausible.",
 )
+input_coverage_quality = gate_check(
+    "quarantine",
+    "Every readable input ended up either in articles or in quarantine: none is lost.",
+    suite="input_coverage",
+)
 quarantine_quality = gate_check(
     "quarantine", "Every rejected input listed once, with a known reason, never also an article."
 )

@@ -56,7 +56,7 @@ def ner_spans(
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": dg.MetadataValue.int(len(spans)),
+            **table_metadata(spans),
             "articles": dg.MetadataValue.int(len(texts)),
             "articles_through_spacy": dg.MetadataValue.int(len(todo)),
         }

@@ -38,7 +38,7 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
         con.unregister("_c")
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": dg.MetadataValue.int(len(cands)),
+            **table_metadata(cands.drop(columns=["sentence"])),
             "by_type": dg.MetadataValue.json(cands["event_type"].value_counts().to_dict()),
         }
     )

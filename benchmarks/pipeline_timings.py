@@ -1,6 +1,8 @@
 """Time the whole pipeline on a folder, cold (empty NER cache) and warm, and print step times.
 
-    .venv/bin/python benchmarks/pipeline_timings.py [FOLDER]   # default: seeds/, then ECB+ if present
+    .venv/bin/python benchmarks/pipeline_timings.py [FOLDER]
+
+Without FOLDER: seeds/, then the ECB+ corpus when ../shared has it.
 
 Figures, not assertions: performance is measured here, never in the test suite.
 """

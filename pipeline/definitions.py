@@ -30,6 +30,7 @@ ALL_CHECKS = [
     ingest.raw_articles_quality,
     cleaning.articles_quality,
     cleaning.quarantine_quality,
+    cleaning.input_coverage_quality,
     cleaning.quarantine_share,
     entities.entity_mentions_quality,
     entities.entities_quality,

@@ -149,6 +149,15 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                 *_true("listed_once", "not_also_an_article"),
             ),
         ),
+        "input_coverage": Suite(
+            "input_coverage",
+            """SELECT r.source_path,
+                      (a.article_id IS NOT NULL OR q.source_path IS NOT NULL) AS accounted_for
+               FROM raw_articles r
+               LEFT JOIN articles a USING (source_path)
+               LEFT JOIN quarantine q USING (source_path)""",
+            (*_true("accounted_for"),),
+        ),
         "entity_mentions": Suite(
             "entity_mentions",
             """SELECT m.*, a.article_id IS NOT NULL AS article_exists,
