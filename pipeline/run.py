@@ -24,6 +24,10 @@ from pipeline.feed import contiguous_ranges, partition_key_for, scan
 from pipeline.report import summarize
 
 
+# Step-level events stay in the run history; the terminal shows INFO and above.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def register_files(instance: dg.DagsterInstance, folder: str | Path) -> list[str]:
     """Add a partition for every file not yet known; returns all keys in partition order."""
     known = instance.get_dynamic_partitions(ARTICLE_FILES.name)
@@ -45,6 +49,7 @@ def run_for_keys(
                 resources=resources,
                 instance=instance,
                 tags={RANGE_START: start, RANGE_END: end},
+                run_config=QUIET_LOGS,
                 raise_on_error=False,
             )
         )
