@@ -43,13 +43,7 @@ def ner_spans(
             cache.add(todo["text_sha256"].tolist(), fresh)
         cache.prune(texts["text_sha256"].tolist())
         spans = cache.spans_for(texts[["article_id", "text_sha256"]])
-        con.execute(f"DROP TABLE IF EXISTS {NER_SPANS}")
-        con.register("_spans", spans)
-        con.execute(
-            f"CREATE TABLE {NER_SPANS} AS SELECT * FROM _spans "
-            "ORDER BY article_id, start_char, end_char"
-        )
-        con.unregister("_spans")
+        storage.replace_untyped(con, NER_SPANS, spans, ["article_id", "start_char", "end_char"])
     context.log.info(
         f"{len(spans)} entity spans in {len(texts)} articles; {len(todo)} articles ran through "
         f"spaCy, {len(texts) - len(todo)} came from the cache"

@@ -29,13 +29,9 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
             "SELECT article_id, sentence_index, start_char, entity_id, label FROM entity_mentions"
         ).df()
         cands = detect_event_mentions(arts, mentions)
-        con.execute(f"DROP TABLE IF EXISTS {EVENT_CANDIDATES}")
-        con.register("_c", cands)
-        con.execute(
-            f"CREATE TABLE {EVENT_CANDIDATES} AS SELECT * FROM _c "
-            "ORDER BY article_id, sentence_index, trigger_start"
+        storage.replace_untyped(
+            con, EVENT_CANDIDATES, cands, ["article_id", "sentence_index", "trigger_start"]
         )
-        con.unregister("_c")
     return dg.MaterializeResult(
         metadata={
             **table_metadata(cands.drop(columns=["sentence"])),

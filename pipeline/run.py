@@ -23,7 +23,6 @@ from pipeline.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipeline.feed import contiguous_ranges, partition_key_for, scan
 from pipeline.report import summarize
 
-
 # Step-level events stay in the run history; the terminal shows INFO and above.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 

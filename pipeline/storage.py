@@ -84,6 +84,18 @@ def write_table(
     return len(frame)
 
 
+def replace_untyped(
+    con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, order_by: Iterable[str]
+) -> None:
+    """Replace a working table whose types DuckDB infers from the DataFrame (no contract)."""
+    con.register("_incoming", df)
+    try:
+        order = ", ".join(f'"{c}"' for c in order_by)
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming ORDER BY {order}')
+    finally:
+        con.unregister("_incoming")
+
+
 def publish(
     working_path: str | os.PathLike[str],
     published_path: str | os.PathLike[str],
