@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,3 +60,36 @@ def seed_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     run = run_pipeline(articles, base / "news.duckdb")
     assert run.result.success, "the pipeline must succeed on the seeds"
     return run
+
+
+class ReaderProcess:
+    """Another process that holds a DuckDB file open read-only and answers one query on demand.
+
+    Used as a context manager; ``ask()`` makes it run the query again on its open connection.
+    """
+
+    def __init__(self, db_path: Path, query: str) -> None:
+        script = textwrap.dedent(f"""
+            import duckdb, sys
+            con = duckdb.connect({str(db_path)!r}, read_only=True)
+            for _ in iter(sys.stdin.readline, ""):
+                print(con.execute({query!r}).fetchone()[0], flush=True)
+        """)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def ask(self) -> str:
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def __enter__(self) -> ReaderProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()

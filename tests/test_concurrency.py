@@ -6,11 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pandas as pd
 
-from tests.conftest import REPO, SEEDS, run_pipeline, snapshot
+from tests.conftest import REPO, SEEDS, ReaderProcess, run_pipeline, snapshot
 
 TIMESTAMPS = ["ingested_at", "first_seen"]
 
@@ -23,35 +22,13 @@ def test_run_succeeds_while_a_reader_holds_the_published_file(tmp_path):
     (articles / names[0]).unlink()
     assert run_pipeline(articles, db).result.success
 
-    reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import duckdb, sys
-            con = duckdb.connect({str(db)!r}, read_only=True)
-            print(con.execute("SELECT count(*) FROM articles").fetchone()[0], flush=True)
-            sys.stdin.readline()
-            print(con.execute("SELECT count(*) FROM articles").fetchone()[0], flush=True)
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stdout.readline().strip() == "4"
+    with ReaderProcess(db, "SELECT count(*) FROM articles") as reader:
+        assert reader.ask() == "4"
         shutil.copy(SEEDS / names[0], articles / names[0])
-        second = run_pipeline(articles, db)  # the reader is still attached throughout
+        second = run_pipeline(articles, db)  # the reader stays attached throughout
         assert second.result.success
         assert second.query("SELECT count(*) AS n FROM articles")["n"].iloc[0] == 5
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "4"  # its snapshot is intact
-        assert reader.poll() is None or reader.returncode == 0
-    finally:
-        reader.kill()
-        reader.wait()
+        assert reader.ask() == "4"  # its snapshot is intact
 
 
 def test_parallel_backfills_serialize_and_match_a_full_rebuild(tmp_path):

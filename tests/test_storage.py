@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import duckdb
 import pandas as pd
 
 from pipeline import storage
 from pipeline.schemas import Column, TableSchema
+from tests.conftest import ReaderProcess
 
 NUMBERS = TableSchema("numbers", "Test table.", (Column("n", "INTEGER", "A number.", False),))
 
@@ -25,24 +22,8 @@ def test_publish_while_another_process_holds_the_file_open(tmp_path):
     _work(work, [3, 1, 2])
     assert storage.publish(work, published, [NUMBERS]) == {"numbers": 3}
 
-    reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import duckdb, sys, time
-            con = duckdb.connect({str(published)!r}, read_only=True)
-            print(con.execute("SELECT sum(n) FROM numbers").fetchone()[0], flush=True)
-            sys.stdin.readline()
-            print(con.execute("SELECT sum(n) FROM numbers").fetchone()[0], flush=True)
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stdout.readline().strip() == "6"
+    with ReaderProcess(published, "SELECT sum(n) FROM numbers") as reader:
+        assert reader.ask() == "6"
         _work(work, [10, 20])
         assert storage.publish(work, published, [NUMBERS]) == {"numbers": 2}
         con = duckdb.connect(str(published), read_only=True)
@@ -52,10 +33,5 @@ def test_publish_while_another_process_holds_the_file_open(tmp_path):
         ).fetchone()[0]
         con.close()
         assert comment == "Test table."
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "6"  # the reader keeps its snapshot
-    finally:
-        reader.kill()
-        reader.wait()
+        assert reader.ask() == "6"  # the reader keeps its snapshot
     assert not list(tmp_path.glob("*.tmp*"))
