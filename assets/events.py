@@ -63,9 +63,12 @@ def event_candidates(warehouse: Warehouse) -> dg.MaterializeResult:
 def deduplicated_events(warehouse: Warehouse):
     with warehouse.connect() as con:
         cands = storage.read_table(con, EVENT_CANDIDATES)
-        arts = con.execute("SELECT article_id, published_date, source FROM articles").df()
+        arts = con.execute(
+            "SELECT article_id, published_date, source, text, duplicate_of FROM articles"
+        ).df()
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
-        events, mentions = deduplicate(cands, arts, entities)
+        named = con.execute("SELECT article_id, entity_id, label FROM entity_mentions").df()
+        events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
         storage.write_table(con, EVENTS, events, order_by=["event_id"])
         storage.write_table(
             con, EVENT_MENTIONS, mentions, order_by=["article_id", "sentence_index", "event_id"]

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from pipeline.cleaning import clean_article, find_repeated_lines
-from pipeline.language import detect_language
+from pipeline.language import could_be_english, detect_language
 
 MIN_LANGUAGE_CONFIDENCE = 0.5
 _FINGERPRINT_WORDS = re.compile(r"[a-z0-9]+")
@@ -52,7 +52,9 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
             )
             continue
         language, confidence = detect_language(cleaned.text)
-        if language != "en" or confidence < MIN_LANGUAGE_CONFIDENCE:
+        if _is_english(language, confidence, cleaned.text):
+            language = "en"
+        else:
             what = "undetermined" if language == "und" else f"'{language}'"
             rejects.append(
                 _reject(
@@ -98,6 +100,18 @@ _ARTICLE_COLUMNS = [
     "n_chars",
     "duplicate_of",
 ]
+
+
+def _is_english(language: str, confidence: float, text: str) -> bool:
+    """Confidently English, or too short to tell and nothing says it is another language.
+
+    Headlines and one-line briefs carry too few function words for a confident verdict; rejecting
+    them would silently drop real English reports, while ``could_be_english`` still turns away
+    text in another script or with a clear majority of another language's function words.
+    """
+    if language == "en" and confidence >= MIN_LANGUAGE_CONFIDENCE:
+        return True
+    return language in ("en", "und") and could_be_english(text)
 
 
 def _reject(path: str, reason: str, detail: str) -> dict:

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.dates import most_precise_consistent
+from pipeline.sentences import split_sentences
+from pipeline.stories import story_clusters
 
 UNDATED_LOOKBACK = timedelta(days=21)
 UNDATED_LOOKAHEAD_PAST = timedelta(days=1)
@@ -200,11 +202,15 @@ def deduplicate(
     articles: pd.DataFrame,
     entities: pd.DataFrame,
     threshold: float = MERGE_THRESHOLD,
+    entity_mentions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events and event_mentions tables from the event-mention candidates.
 
     ``articles`` supplies article_id, published_date and source; ``entities`` (entity_id, name,
-    label) names the actors and locations.
+    label) names the actors and locations. When ``articles`` also has ``text``, articles are
+    clustered into stories (see ``pipeline.stories``) and the main happenings of one story's
+    articles become one event, whatever event word each report used; ``entity_mentions``
+    (article_id, entity_id, label) sharpens that clustering with who is named.
     """
     names = dict(zip(entities["entity_id"], entities["name"], strict=True))
     ranks = {
@@ -217,6 +223,10 @@ def deduplicate(
     local_events = build_local_events(cand)
     labels = cluster_local_events(local_events, threshold)
     primary_local = _primary_local_events(local_events)
+    if "text" in articles.columns:
+        cand, local_events, labels = _merge_stories(
+            cand, local_events, labels, primary_local, articles, entity_mentions
+        )
     meta = articles.set_index("article_id")
     clusters: dict[int, list[LocalEvent]] = defaultdict(list)
     for ev, label in zip(local_events, labels, strict=True):
@@ -226,14 +236,15 @@ def deduplicate(
     for members in clusters.values():
         row_ids = sorted(r for ev in members for r in ev.rows)
         rows = cand.loc[row_ids]
-        first = rows.sort_values(["article_id", "sentence_index"]).iloc[0]
-        etype, mode = members[0].event_type, members[0].mode
-        event_id = (
-            "evt_"
-            + hashlib.sha1(
-                f"{etype}|{mode}|{first['article_id']}|{first['sentence_index']}".encode()
-            ).hexdigest()[:12]
+        first = rows.sort_values(
+            ["article_id", "sentence_index", "event_type", "mode"], kind="stable"
+        ).iloc[0]
+        etype, mode = _majority_kind(members)
+        # Keyed on the first mention's own type: a (sentence, type, mode) is in one event only.
+        key = (
+            f"{first['event_type']}|{first['mode']}|{first['article_id']}|{first['sentence_index']}"
         )
+        event_id = "evt_" + hashlib.sha1(key.encode()).hexdigest()[:12]
         actors = _top(sum((ev.actors for ev in members), Counter()), names, ranks, 5)
         places = _top(sum((ev.places for ev in members), Counter()), names, {}, 1)
         dated = [
@@ -299,6 +310,110 @@ def deduplicate(
         .reset_index(drop=True)
     )
     return events, mentions
+
+
+def _majority_kind(members: list[LocalEvent]) -> tuple[str, str]:
+    """The (type, mode) most of the cluster's articles report; ties go to the earliest one."""
+    votes = Counter((ev.event_type, ev.mode) for ev in members)
+    first = {}
+    for ev in members:
+        first.setdefault((ev.event_type, ev.mode), len(first))
+    return max(votes, key=lambda k: (votes[k], -first[k]))
+
+
+def _merge_stories(
+    cand: pd.DataFrame,
+    local_events: list[LocalEvent],
+    labels: list[int],
+    primary_local: dict[str, LocalEvent],
+    articles: pd.DataFrame,
+    entity_mentions: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, list[LocalEvent], list[int]]:
+    """Make the main happenings of one story's articles a single event.
+
+    Each article's primary local event leaves whatever cluster the type/mode rule gave it and
+    joins its story's event; background happenings keep the stricter rule. An article of a story
+    with no event word of its own (a one-line brief) reports the story through its headline.
+    """
+    arts = articles
+    if "duplicate_of" in arts.columns:
+        arts = arts[arts["duplicate_of"].isna()]
+    stories = story_clusters(
+        arts[["article_id", "text", "published_date"]],
+        entity_mentions,
+        {a: w for a, ev in primary_local.items() if (w := _stated_window(cand, ev))},
+    )
+    members: dict[int, list[str]] = defaultdict(list)
+    for article_id, story in stories.items():
+        members[story].append(article_id)
+    labels = list(labels)
+    next_label = max(labels, default=-1) + 1
+    position = {id(ev): i for i, ev in enumerate(local_events)}
+    texts = dict(zip(arts["article_id"], arts["text"], strict=True))
+    published = dict(zip(arts["article_id"], arts["published_date"], strict=True))
+    extra_rows: list[dict] = []
+    for story in sorted(members):
+        primaries = [primary_local[a] for a in sorted(members[story]) if a in primary_local]
+        if not primaries:
+            continue
+        label = next_label
+        next_label += 1
+        for ev in primaries:
+            labels[position[id(ev)]] = label
+        etype, mode = _majority_kind(primaries)
+        for article_id in sorted(members[story]):
+            if article_id in primary_local or not isinstance(texts.get(article_id), str):
+                continue
+            spans = split_sentences(texts[article_id])
+            if not spans:
+                continue
+            start, end = spans[0]
+            extra_rows.append(
+                {
+                    "article_id": article_id,
+                    "sentence_index": 0,
+                    "start_char": start,
+                    "end_char": end,
+                    "sentence": texts[article_id][start:end],
+                    "event_type": etype,
+                    "mode": mode,
+                    "trigger": "",
+                    "trigger_start": 0,
+                    "actor_ids": [],
+                    "place_ids": [],
+                    "date_value": None,
+                    "date_precision": None,
+                    "date_text": None,
+                    "tense": "past",
+                    "published_date": published.get(article_id),
+                }
+            )
+            ev = LocalEvent(article_id, etype, mode, [], (None, None))
+            ev.rows.append(len(cand) + len(extra_rows) - 1)
+            ev.first_sentence = 0
+            local_events.append(ev)
+            labels.append(label)
+            primary_local[article_id] = ev
+    if extra_rows:
+        extra = pd.DataFrame(extra_rows, columns=cand.columns)
+        cand = pd.concat([cand, extra], ignore_index=True)
+    return cand, local_events, labels
+
+
+def _stated_window(cand: pd.DataFrame, ev: LocalEvent) -> tuple[date, date] | None:
+    """Where the dates an article states for its main happening put it, if it states any."""
+    dated = [
+        (_date(v), p)
+        for v, p in zip(
+            cand.loc[ev.rows, "date_value"], cand.loc[ev.rows, "date_precision"], strict=True
+        )
+        if _date(v) is not None and p
+    ]
+    when = most_precise_consistent(dated) if dated else None
+    if when is None or when[1] == "year":
+        return None  # a bare year is as often background ("since 2005") as the happening's
+    lo, hi = mention_interval(when[0], when[1], None, "past")
+    return (lo, hi) if lo is not None and hi is not None else None
 
 
 def _primary_local_events(local_events: list[LocalEvent]) -> dict[str, LocalEvent]:

@@ -146,3 +146,20 @@ def detect_language(text: str) -> tuple[str, float]:
     if margin < 0.1:
         return "und", round(confidence, 3)
     return best, round(min(1.0, confidence), 3)
+
+
+def could_be_english(text: str) -> bool:
+    """True unless the text is in a non-Latin script or another language clearly out-votes English.
+
+    ``detect_language`` is rightly unsure of a one-line headline ("Esther Williams dies at 91"):
+    too few function words to vote. Such snippets are still worth processing as English when
+    nothing points elsewhere; a paragraph of French, with its many French function words, is not.
+    """
+    text = _NOISE_RE.sub(" ", text)
+    if _script_language(text) is not None:
+        return False
+    words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(text)]
+    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _PROFILES.items()}
+    english = hits.pop("en")
+    rival = max(hits.values(), default=0)
+    return rival < _MIN_HITS or english >= rival

@@ -1,0 +1,247 @@
+"""Article-level story clustering: which articles report the same happening.
+
+Event words alone are a poor key for this: reports of one robbery call it a heist, a theft or a
+raid, and sentences naming a kind of event are shared by look-alike happenings years apart. What
+tells reports of one happening from a look-alike is the whole article: the same names, numbers
+and phrases recur across reports of one happening, and differ between two happenings of a kind.
+
+Two stages, each with one global parameter:
+
+1. Average-linkage agglomeration on TF-IDF cosine (content words, numbers and canonical entities;
+   headline and lead weighted up) with a low threshold gathers everything about one *kind* of
+   story. Clusters whose dated articles were published far apart never merge.
+2. Each gathered cluster is bisected recursively by the normalized cut (Shi & Malik) on a finer
+   representation that adds word pairs, which are far more specific to one happening than single
+   words ("ins mysore" vs "ins sukanya"). A split is kept when its normalized cut is low, i.e.
+   the two halves are much more tightly connected inside than to each other. Being a ratio, the
+   normalized cut does not depend on how verbose or how similar a kind of story is overall, so
+   one threshold serves short briefs and long features alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pipeline.evaluation import ENGLISH_STOPWORDS
+
+GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
+SPLIT_NCUT = 0.8  # normalized cut below which a gathered cluster is two stories
+LEAD_LINES = 3  # headline and first sentences: where a report names its happening
+LEAD_WEIGHT = 2.0
+ENTITY_WEIGHT = 2.0  # one canonical-entity mention against one word
+NAME_WEIGHT = 2.0  # people and organisations tell look-alikes apart more than places do
+NAME_LABELS = frozenset({"PERSON", "ORG"})
+MAX_PUBLISHED_GAP = timedelta(days=730)  # follow-up reports of one story can come a year later
+# Between the typical dates two stories state for their happening. Stated dates are resolved
+# by rules and some belong to a follow-up or background happening, hence a generous gap.
+MAX_STATED_GAP = timedelta(days=90)
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
+
+
+def article_bags(text: str, entities: Iterable[tuple[str, str]] = ()) -> tuple[Counter, Counter]:
+    """(coarse, fine) weighted term bags of one article; fine adds adjacent word pairs.
+
+    ``entities`` holds (entity_id, label) per entity mention in the article. Stopwords are
+    dropped before pairing, so "pirates in the Gulf" yields the pair "pirates gulf".
+    """
+    coarse: Counter = Counter()
+    pairs: Counter = Counter()
+    lines = [line for line in text.split("\n") if line.strip() and not _URL_LINE.match(line)]
+    for i, line in enumerate(lines):
+        weight = LEAD_WEIGHT if i < LEAD_LINES else 1.0
+        tokens = [
+            t
+            for t in _TOKEN.findall(line.lower())
+            if t not in ENGLISH_STOPWORDS and (len(t) > 2 or t.isdigit())
+        ]
+        for t in tokens:
+            coarse["w:" + t] += weight
+        for a, b in zip(tokens, tokens[1:], strict=False):
+            pairs[f"p:{a} {b}"] += weight
+    for entity_id, label in entities:
+        coarse["e:" + entity_id] += ENTITY_WEIGHT * (NAME_WEIGHT if label in NAME_LABELS else 1.0)
+    return coarse, coarse + pairs
+
+
+def tfidf_cosine(bags: Sequence[Counter]) -> np.ndarray:
+    """Cosine similarity of sublinear-TF, smoothed-IDF vectors; empty bags are similar to none."""
+    n = len(bags)
+    df: Counter = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    vocab = {t: j for j, t in enumerate(sorted(df))}
+    matrix = np.zeros((n, len(vocab)), dtype=np.float64)
+    for i, bag in enumerate(bags):
+        for term, weight in bag.items():
+            idf = math.log((1 + n) / (1 + df[term])) + 1.0
+            matrix[i, vocab[term]] = (1.0 + math.log(max(weight, 1.0))) * idf
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    matrix /= norms
+    return matrix @ matrix.T
+
+
+def gather(
+    sim: np.ndarray,
+    threshold: float,
+    published: Sequence[date | None],
+    windows: Sequence[tuple[date, date] | None] | None = None,
+) -> list[int]:
+    """Average-linkage clusters that respect what the calendar says.
+
+    Two clusters never merge when their dated members were typically (median) published far
+    apart, or when the dates their members state for their main happening typically (median)
+    lie far apart (``windows``: the span each article says its happening lies in, or None).
+    Medians, because a story's follow-ups (the trial after the shooting) and a misdated article
+    are a minority that should neither block a merge nor let a cluster straddle two happenings.
+    """
+    n = sim.shape[0]
+    if n == 0:
+        return []
+    avg = np.array(sim, dtype=np.float64, copy=True)
+    np.fill_diagonal(avg, -np.inf)
+    size = np.ones(n)
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    windows = windows if windows is not None else [None] * n
+    clocks = [
+        (
+            MAX_PUBLISHED_GAP.days,
+            {i: [published[i].toordinal()] if published[i] else [] for i in range(n)},
+        ),
+        (
+            MAX_STATED_GAP.days,
+            {
+                i: [(w[0].toordinal() + w[1].toordinal()) / 2] if w else []
+                for i, w in enumerate(windows)
+            },
+        ),
+    ]
+    medians = [
+        np.array([float(d[0]) if d else np.nan for d in days.values()]) for _, days in clocks
+    ]
+    for (gap, _), when in zip(clocks, medians, strict=True):
+        avg[np.abs(when[:, None] - when[None, :]) > gap] = -np.inf
+    while len(members) > 1:
+        i, j = divmod(int(np.argmax(avg)), n)
+        if not avg[i, j] >= threshold:
+            break
+        if j < i:
+            i, j = j, i
+        merged = (size[i] * avg[i] + size[j] * avg[j]) / (size[i] + size[j])
+        size[i] += size[j]
+        members[i].extend(members.pop(j))
+        avg[i, :] = merged
+        avg[:, i] = merged
+        avg[j, :] = -np.inf
+        avg[:, j] = -np.inf
+        avg[i, i] = -np.inf
+        for (gap, days), when in zip(clocks, medians, strict=True):
+            days[i] = days[i] + days.pop(j)
+            when[j] = np.nan
+            when[i] = float(np.median(days[i])) if days[i] else np.nan
+            far = np.abs(when - when[i]) > gap  # NaN (undated) compares False
+            avg[i, far] = -np.inf
+            avg[far, i] = -np.inf
+    labels = [0] * n
+    for label, items in enumerate(sorted(members.values())):
+        for m in items:
+            labels[m] = label
+    return labels
+
+
+def normalized_cut(sim: np.ndarray) -> tuple[float, np.ndarray]:
+    """Best two-way normalized cut along the spectral (Fiedler) ordering: (value, side mask)."""
+    n = sim.shape[0]
+    weights = np.clip(sim, 0.0, None)
+    np.fill_diagonal(weights, 0.0)
+    degree = np.maximum(weights.sum(axis=1), 1e-12)
+    inv_sqrt = 1.0 / np.sqrt(degree)
+    laplacian = np.eye(n) - inv_sqrt[:, None] * weights * inv_sqrt[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    order = np.argsort(vectors[:, 1] * inv_sqrt, kind="stable")
+    ordered = weights[np.ix_(order, order)]
+    # Moving item k to side A adds its degree to the cut, minus twice its links into A.
+    into_a = np.tril(ordered, k=-1).sum(axis=1)
+    cut = np.cumsum(degree[order] - 2.0 * into_a)[:-1]
+    vol_a = np.cumsum(degree[order])[:-1]
+    vol_b = degree.sum() - vol_a
+    ncut = cut / vol_a + cut / vol_b
+    k = int(np.argmin(ncut))
+    mask = np.zeros(n, dtype=bool)
+    mask[order[: k + 1]] = True
+    return float(ncut[k]), mask
+
+
+def bisect(sim: np.ndarray, items: list[int], threshold: float) -> list[list[int]]:
+    """Split ``items`` recursively while a two-way normalized cut below ``threshold`` exists."""
+    if len(items) < 3:
+        return [items]
+    value, mask = normalized_cut(sim[np.ix_(items, items)])
+    if value >= threshold:
+        return [items]
+    left = [m for m, side in zip(items, mask, strict=True) if side]
+    right = [m for m, side in zip(items, mask, strict=True) if not side]
+    return bisect(sim, left, threshold) + bisect(sim, right, threshold)
+
+
+def story_clusters(
+    articles: pd.DataFrame,
+    entity_mentions: pd.DataFrame | None = None,
+    event_windows: dict[str, tuple[date, date]] | None = None,
+    gather_threshold: float = GATHER_THRESHOLD,
+    split_ncut: float = SPLIT_NCUT,
+) -> dict[str, int]:
+    """Story number per article_id.
+
+    ``articles``: article_id, text, published_date; ``entity_mentions``: article_id, entity_id,
+    label (canonical), one row per mention; ``event_windows``: per article, the dates between
+    which its main happening lies when the article states them (articles stating incompatible
+    dates are never one story).
+    """
+    if articles.empty:
+        return {}
+    arts = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
+    by_article: dict[str, list[tuple[str, str]]] = {}
+    if entity_mentions is not None and not entity_mentions.empty:
+        for a, e, lab in zip(
+            entity_mentions["article_id"],
+            entity_mentions["entity_id"],
+            entity_mentions["label"],
+            strict=True,
+        ):
+            by_article.setdefault(a, []).append((e, lab))
+    bags = [
+        article_bags(text if isinstance(text, str) else "", by_article.get(a, ()))
+        for a, text in zip(arts["article_id"], arts["text"], strict=True)
+    ]
+    coarse = tfidf_cosine([c for c, _ in bags])
+    fine = tfidf_cosine([f for _, f in bags])
+    published = [_as_date(v) for v in arts["published_date"]]
+    windows = [(event_windows or {}).get(a) for a in arts["article_id"]]
+    gathered = gather(coarse, gather_threshold, published, windows)
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(gathered):
+        groups.setdefault(label, []).append(i)
+    stories = [part for items in groups.values() for part in bisect(fine, items, split_ncut)]
+    stories.sort(key=min)
+    return {arts.at[i, "article_id"]: s for s, items in enumerate(stories) for i in items}
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
