@@ -155,7 +155,13 @@ EVENT_MENTIONS = TableSchema(
         _c("start_char", "INTEGER", "Sentence start offset into articles.text.", False),
         _c("end_char", "INTEGER", "Sentence end offset into articles.text.", False),
         _c("sentence", "VARCHAR", "The sentence.", False),
-        _c("trigger", "VARCHAR", "Word that signalled the event.", False),
+        _c(
+            "trigger",
+            "VARCHAR",
+            "Word that signalled the event; empty when an article's main mention is its "
+            "headline and the headline has no event word.",
+            False,
+        ),
         _c(
             "is_primary",
             "BOOLEAN",
