@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -137,12 +136,6 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     if piece.casefold() in GENERIC_WORDS:
         return None
     return start, end
-
-
-def iter_sentences(text: str) -> Iterable[tuple[int, int, int]]:
-    """(sentence_index, start, end) for every sentence of a cleaned text."""
-    for i, (s, e) in enumerate(split_sentences(text)):
-        yield i, s, e
 
 
 class NerCache:
