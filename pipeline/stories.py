@@ -5,7 +5,7 @@ raid, and sentences naming a kind of event are shared by look-alike happenings y
 tells reports of one happening from a look-alike is the whole article: the same names, numbers
 and phrases recur across reports of one happening, and differ between two happenings of a kind.
 
-Two stages, each with one global parameter:
+Two stages, each driven by one global threshold:
 
 1. Average-linkage agglomeration on TF-IDF cosine (content words, numbers and canonical entities;
    headline and lead weighted up) with a low threshold gathers everything about one *kind* of
@@ -15,7 +15,10 @@ Two stages, each with one global parameter:
    words ("ins mysore" vs "ins sukanya"). A split is kept when its normalized cut is low, i.e.
    the two halves are much more tightly connected inside than to each other. Being a ratio, the
    normalized cut does not depend on how verbose or how similar a kind of story is overall, so
-   one threshold serves short briefs and long features alike.
+   one threshold serves short briefs and long features alike. Wording also separates the
+   phases of one story (the crime, the charge) and copies of one wire report from the rest, so
+   halves whose reports came out in the same weeks, and halves that are one report printed
+   several times, are never split off.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.evaluation import ENGLISH_STOPWORDS
+from pipeline.stopwords import ENGLISH_STOPWORDS
 
 GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
 SPLIT_NCUT = 0.8  # normalized cut below which a gathered cluster is two stories
@@ -40,8 +43,17 @@ NAME_WEIGHT = 2.0  # people and organisations tell look-alikes apart more than p
 NAME_LABELS = frozenset({"PERSON", "ORG"})
 MAX_PUBLISHED_GAP = timedelta(days=730)  # follow-up reports of one story can come a year later
 # Between the typical dates two stories state for their happening. Stated dates are resolved
-# by rules and some belong to a follow-up or background happening, hence a generous gap.
+# by rules and some belong to a follow-up or background happening, hence a generous gap. Wider
+# gaps join a trial to its crime (one story to readers) but also a June visit to a February one.
 MAX_STATED_GAP = timedelta(days=90)
+# Halves whose dated reports typically came out this close are one story in two phases (the
+# shooting and the charge, the check-in and the check-out): a look-alike happening reported in
+# the same weeks rarely shares enough wording to be gathered with it in the first place.
+SAME_STORY_GAP = timedelta(days=30)
+# Fine cosine at which two articles are copies of one report (a syndicated wire story). A half
+# made only of copies is one voice, tightly knit because it is copied, not because it reports
+# something else; splitting it off cut one story in two.
+COPY_SIMILARITY = 0.6
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
 
@@ -180,8 +192,20 @@ def normalized_cut(sim: np.ndarray) -> tuple[float, np.ndarray]:
     return float(ncut[k]), mask
 
 
-def bisect(sim: np.ndarray, items: list[int], threshold: float) -> list[list[int]]:
-    """Split ``items`` recursively while a two-way normalized cut below ``threshold`` exists."""
+def bisect(
+    sim: np.ndarray,
+    items: list[int],
+    threshold: float,
+    published: Sequence[date | None] | None = None,
+    same_story_gap: timedelta = SAME_STORY_GAP,
+) -> list[list[int]]:
+    """Split ``items`` recursively while a two-way normalized cut below ``threshold`` exists.
+
+    A split is refused when both halves have dated members whose median publication dates lie
+    within ``same_story_gap``: wording alone cuts one story into its phases about as readily as
+    it separates two look-alikes, while the calendar tells them apart when it can be read. It is
+    also refused when one half is nothing but copies of one report.
+    """
     if len(items) < 3:
         return [items]
     value, mask = normalized_cut(sim[np.ix_(items, items)])
@@ -189,7 +213,31 @@ def bisect(sim: np.ndarray, items: list[int], threshold: float) -> list[list[int
         return [items]
     left = [m for m, side in zip(items, mask, strict=True) if side]
     right = [m for m, side in zip(items, mask, strict=True) if not side]
-    return bisect(sim, left, threshold) + bisect(sim, right, threshold)
+    if _copies(sim, left) or _copies(sim, right):
+        return [items]
+    if published is not None:
+        when_left, when_right = _median_day(published, left), _median_day(published, right)
+        if (
+            when_left is not None
+            and when_right is not None
+            and abs(when_left - when_right) <= same_story_gap.days
+        ):
+            return [items]
+    return bisect(sim, left, threshold, published, same_story_gap) + bisect(
+        sim, right, threshold, published, same_story_gap
+    )
+
+
+def _copies(sim: np.ndarray, items: list[int]) -> bool:
+    if len(items) < 2:
+        return False
+    block = sim[np.ix_(items, items)]
+    return bool(block[np.triu_indices(len(items), k=1)].min() >= COPY_SIMILARITY)
+
+
+def _median_day(published: Sequence[date | None], items: list[int]) -> float | None:
+    days = [published[i].toordinal() for i in items if published[i] is not None]
+    return float(np.median(days)) if days else None
 
 
 def story_clusters(
@@ -198,6 +246,7 @@ def story_clusters(
     event_windows: dict[str, tuple[date, date]] | None = None,
     gather_threshold: float = GATHER_THRESHOLD,
     split_ncut: float = SPLIT_NCUT,
+    same_story_gap: timedelta = SAME_STORY_GAP,
 ) -> dict[str, int]:
     """Story number per article_id.
 
@@ -230,7 +279,11 @@ def story_clusters(
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
-    stories = [part for items in groups.values() for part in bisect(fine, items, split_ncut)]
+    stories = [
+        part
+        for items in groups.values()
+        for part in bisect(fine, items, split_ncut, published, same_story_gap)
+    ]
     stories.sort(key=min)
     return {arts.at[i, "article_id"]: s for s, items in enumerate(stories) for i in items}
 

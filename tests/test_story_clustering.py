@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.articles import _is_english
+from pipeline.evaluation import ENGLISH_STOPWORDS as PEER_STOPWORDS
 from pipeline.language import could_be_english, detect_language
-from pipeline.stories import normalized_cut, story_clusters
+from pipeline.stopwords import ENGLISH_STOPWORDS
+from pipeline.stories import bisect, normalized_cut, story_clusters
 from tests.test_dedup import _corpus, _primary_event
 from tests.test_hostile_inputs import FRENCH
 
@@ -59,6 +61,47 @@ def test_normalized_cut_finds_two_blocks_and_rates_them_low():
     assert set(mask[:3]) == {bool(mask[0])} and set(mask[3:]) == {not mask[0]}
     one_block = np.full((4, 4), 0.6)
     assert normalized_cut(one_block)[0] > 1.0
+
+
+def _two_blocks() -> np.ndarray:
+    sim = np.full((6, 6), 0.05)
+    sim[:3, :3] = sim[3:, 3:] = 0.5
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def test_halves_published_in_the_same_weeks_are_one_story_in_two_phases():
+    shooting = [date(2007, 4, 9), date(2007, 4, 10), None]
+    charge = [date(2007, 4, 11), None, date(2007, 4, 12)]
+    parts = bisect(_two_blocks(), list(range(6)), 0.8, shooting + charge)
+    assert parts == [list(range(6))]
+
+
+def test_halves_published_a_year_apart_or_undated_are_still_split():
+    year_apart = [date(2007, 4, 9)] * 3 + [date(2008, 4, 9)] * 3
+    assert sorted(map(sorted, bisect(_two_blocks(), list(range(6)), 0.8, year_apart))) == [
+        [0, 1, 2],
+        [3, 4, 5],
+    ]
+    one_half_undated = [date(2007, 4, 9)] * 3 + [None] * 3
+    assert len(bisect(_two_blocks(), list(range(6)), 0.8, one_half_undated)) == 2
+    assert len(bisect(_two_blocks(), list(range(6)), 0.8)) == 2
+
+
+def test_a_half_made_of_copies_of_one_report_is_not_split_off():
+    sim = np.full((5, 5), 0.05)
+    sim[2:, 2:] = 0.4
+    sim[:2, :2] = 0.9  # one wire story printed twice
+    np.fill_diagonal(sim, 1.0)
+    assert bisect(sim, list(range(5)), 0.8) == [list(range(5))]
+    sim[0, 1] = sim[1, 0] = 0.4  # two independent reports of something else
+    assert sorted(map(sorted, bisect(sim, list(range(5)), 0.8))) == [[0, 1], [2, 3, 4]]
+
+
+def test_story_clustering_drops_the_same_stopwords_as_the_peer():
+    assert PEER_STOPWORDS is ENGLISH_STOPWORDS
+    assert {"the", "which", "would"} <= ENGLISH_STOPWORDS
+    assert not {"shooting", "rehab", "2008"} & ENGLISH_STOPWORDS
 
 
 def test_reports_with_different_event_words_share_one_primary_event():

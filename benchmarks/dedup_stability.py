@@ -1,0 +1,163 @@
+"""How stable is story clustering across topic subsets and parameter choices?
+
+    .venv/bin/python benchmarks/dedup_stability.py [--db KEPT.duckdb] [--corpus DIR]
+        [--gather 0.08,0.1,0.12] [--ncut 0.7,0.8,0.9] [--same-days 7,30,90] [--full]
+        [--topics 22,18]
+
+Runs the pipeline once (or reuses a database kept by ``python -m pipeline.evaluate --keep``),
+recomputes the event candidates from the kept tables, then re-clusters stories offline for every
+parameter pair and prints B³ F1 on all topics, on odd- and on even-numbered topics. A setting
+that is good on one half only is tuned to documents rather than to the kind of text, so pick the
+one good on both. ``--full`` also scores the whole dedup (primary events, as ``make eval``
+does) for the module defaults; ``--topics`` prints which article went where, for diagnosis.
+
+Figures, not assertions: nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pipeline import stories  # noqa: E402
+from pipeline.dedup import (  # noqa: E402
+    _primary_local_events,
+    _stated_window,
+    build_local_events,
+    deduplicate,
+)
+from pipeline.evaluation import b_cubed  # noqa: E402
+from pipeline.events import detect_event_mentions  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpora" / "ecbplus-dev"
+
+
+def load(db: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "articles": con.execute(
+                "SELECT article_id, source_path, published_date, source, text, duplicate_of"
+                " FROM articles"
+            ).df(),
+            "entities": con.execute("SELECT entity_id, name, label FROM entities").df(),
+            "mentions": con.execute(
+                "SELECT article_id, sentence_index, start_char, entity_id, label"
+                " FROM entity_mentions"
+            ).df(),
+        }
+    finally:
+        con.close()
+
+
+def gold_labels(corpus: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """doc -> gold cluster, doc -> topic."""
+    with (corpus / "labels.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {r["doc"]: r["cluster"] for r in rows}, {r["doc"]: r["topic"] for r in rows}
+
+
+def scores(pred: dict[str, object], gold: dict[str, str], topic: dict[str, str]) -> dict:
+    """B³ F1 with clusters cut at topic borders (as the evaluation's per-topic table does)."""
+    cut = {d: (topic[d], p) for d, p in pred.items() if d in topic}
+    out = {}
+    for name, keep in (
+        ("all", lambda t: True),
+        ("odd", lambda t: int(t) % 2 == 1),
+        ("even", lambda t: int(t) % 2 == 0),
+    ):
+        g = {d: c for d, c in gold.items() if keep(topic[d])}
+        out[name] = b_cubed(cut, g)
+    out["topics"] = {
+        t: b_cubed(cut, {d: c for d, c in gold.items() if topic[d] == t}).f1
+        for t in sorted(set(topic.values()), key=int)
+    }
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="database kept by pipeline.evaluate --keep")
+    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--gather", default=str(stories.GATHER_THRESHOLD))
+    parser.add_argument("--ncut", default=str(stories.SPLIT_NCUT))
+    parser.add_argument("--same-days", default=str(stories.SAME_STORY_GAP.days))
+    parser.add_argument("--full", action="store_true", help="also score the whole dedup")
+    parser.add_argument("--topics", default="", help="comma-separated topics to print")
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    if not corpus.exists():
+        print(f"skipped: {corpus} not found")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="wirehouse-stability-") as tmp:
+        db = Path(args.db) if args.db else Path(tmp) / "eval.duckdb"
+        if not db.exists():
+            from pipeline.run import materialize_all
+
+            materialize_all(articles_dir=str(corpus / "articles"), duckdb_path=str(db))
+        tables = load(db)
+    gold, topic = gold_labels(corpus)
+    arts = tables["articles"]
+    doc_of = {a: Path(p).stem for a, p in zip(arts["article_id"], arts["source_path"], strict=True)}
+    live = arts[arts["duplicate_of"].isna()]
+    cands = detect_event_mentions(
+        live[["article_id", "text", "published_date"]], tables["mentions"]
+    )
+    cand = cands.reset_index(drop=True)
+    primary = _primary_local_events(build_local_events(cand))
+    windows = {a: w for a, ev in primary.items() if (w := _stated_window(cand, ev))}
+
+    print(
+        f"{'gather':>7} {'ncut':>5} {'days':>5}  {'all':>6} {'odd':>6} {'even':>6}   P(all) R(all)"
+    )
+    for g, c, days in itertools.product(
+        *(map(float, arg.split(",")) for arg in (args.gather, args.ncut, args.same_days))
+    ):
+        labels = stories.story_clusters(
+            live[["article_id", "text", "published_date"]],
+            tables["mentions"],
+            windows,
+            gather_threshold=g,
+            split_ncut=c,
+            same_story_gap=timedelta(days=days),
+        )
+        pred = {doc_of[a]: s for a, s in labels.items()}
+        s = scores(pred, gold, topic)
+        print(
+            f"{g:7.3f} {c:5.2f} {days:5.0f}  {s['all'].f1:6.3f} {s['odd'].f1:6.3f} "
+            f"{s['even'].f1:6.3f}   {s['all'].precision:.3f}  {s['all'].recall:.3f}"
+        )
+        worst = sorted(s["topics"].items(), key=lambda kv: kv[1])[:10]
+        print("         worst: " + " ".join(f"{t}:{f:.2f}" for t, f in worst))
+        published = arts.set_index("article_id")["published_date"]
+        for t in (x for x in args.topics.split(",") if x):
+            for a in sorted((a for a in labels if topic.get(doc_of[a]) == t), key=labels.get):
+                d = doc_of[a]
+                print(
+                    f"    {t:>3} story={labels[a]:<4} gold={gold[d]:<10} {d:<14} "
+                    f"pub={published[a]} win={windows.get(a)}"
+                )
+    if args.full:
+        events, mentions = deduplicate(
+            cands, arts, tables["entities"], entity_mentions=tables["mentions"]
+        )
+        prim = mentions[mentions["is_primary"]]
+        pred = {doc_of[a]: e for a, e in zip(prim["article_id"], prim["event_id"], strict=True)}
+        s = scores(pred, gold, topic)
+        print(f"full dedup: all {s['all']}  odd F1={s['odd'].f1:.3f}  even F1={s['even'].f1:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
