@@ -50,6 +50,10 @@ MAX_STATED_GAP = timedelta(days=90)
 # shooting and the charge, the check-in and the check-out): a look-alike happening reported in
 # the same weeks rarely shares enough wording to be gathered with it in the first place.
 SAME_STORY_GAP = timedelta(days=30)
+# ... but only when the halves name the same participants (cosine of their canonical-entity
+# counts): two look-alikes reported in the same weeks (two earthquakes, two rival offers) differ
+# in who and where, the phases of one story do not.
+SAME_PARTICIPANTS = 0.5
 # Fine cosine at which two articles are copies of one report (a syndicated wire story). A half
 # made only of copies is one voice, tightly knit because it is copied, not because it reports
 # something else; splitting it off cut one story in two.
@@ -198,13 +202,15 @@ def bisect(
     threshold: float,
     published: Sequence[date | None] | None = None,
     same_story_gap: timedelta = SAME_STORY_GAP,
+    participants: Sequence[Counter] | None = None,
 ) -> list[list[int]]:
     """Split ``items`` recursively while a two-way normalized cut below ``threshold`` exists.
 
     A split is refused when both halves have dated members whose median publication dates lie
-    within ``same_story_gap``: wording alone cuts one story into its phases about as readily as
-    it separates two look-alikes, while the calendar tells them apart when it can be read. It is
-    also refused when one half is nothing but copies of one report.
+    within ``same_story_gap`` and the halves name the same participants: wording alone cuts one
+    story into its phases about as readily as it separates two look-alikes, while the calendar
+    and the cast tell them apart when they can be read. It is also refused when one half is
+    nothing but copies of one report.
     """
     if len(items) < 3:
         return [items]
@@ -221,11 +227,25 @@ def bisect(
             when_left is not None
             and when_right is not None
             and abs(when_left - when_right) <= same_story_gap.days
+            and _same_participants(participants, left, right)
         ):
             return [items]
-    return bisect(sim, left, threshold, published, same_story_gap) + bisect(
-        sim, right, threshold, published, same_story_gap
+    return bisect(sim, left, threshold, published, same_story_gap, participants) + bisect(
+        sim, right, threshold, published, same_story_gap, participants
     )
+
+
+def _same_participants(
+    participants: Sequence[Counter] | None, left: list[int], right: list[int]
+) -> bool:
+    """Whether two halves name the same entities, by cosine of their summed entity counts."""
+    if participants is None:
+        return True
+    a = sum((participants[i] for i in left), Counter())
+    b = sum((participants[i] for i in right), Counter())
+    dot = sum(v * b[k] for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return bool(norm) and dot / norm >= SAME_PARTICIPANTS
 
 
 def _copies(sim: np.ndarray, items: list[int]) -> bool:
@@ -279,10 +299,11 @@ def story_clusters(
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
+    participants = [Counter(e for e, _ in by_article.get(a, ())) for a in arts["article_id"]]
     stories = [
         part
         for items in groups.values()
-        for part in bisect(fine, items, split_ncut, published, same_story_gap)
+        for part in bisect(fine, items, split_ncut, published, same_story_gap, participants)
     ]
     stories.sort(key=min)
     return {arts.at[i, "article_id"]: s for s, items in enumerate(stories) for i in items}

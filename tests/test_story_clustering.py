@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import numpy as np
@@ -75,6 +76,19 @@ def test_halves_published_in_the_same_weeks_are_one_story_in_two_phases():
     charge = [date(2007, 4, 11), None, date(2007, 4, 12)]
     parts = bisect(_two_blocks(), list(range(6)), 0.8, shooting + charge)
     assert parts == [list(range(6))]
+
+
+def test_same_weeks_look_alikes_with_different_participants_are_still_split():
+    dates = [date(2011, 3, 11)] * 3 + [date(2011, 3, 14)] * 3
+    same_cast = [Counter({"ent_quake_a": 2, "ent_city_a": 1})] * 6
+    other_cast = [Counter({"ent_quake_a": 2, "ent_city_a": 1})] * 3 + [
+        Counter({"ent_quake_b": 2, "ent_city_b": 1})
+    ] * 3
+    assert bisect(_two_blocks(), list(range(6)), 0.8, dates, participants=same_cast) == [
+        list(range(6))
+    ]
+    parts = bisect(_two_blocks(), list(range(6)), 0.8, dates, participants=other_cast)
+    assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
 
 
 def test_halves_published_a_year_apart_or_undated_are_still_split():
