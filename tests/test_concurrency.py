@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pandas as pd
 
+from pipeline import storage
 from tests.conftest import REPO, SEEDS, ReaderProcess, run_pipeline, snapshot
 
 TIMESTAMPS = ["ingested_at", "first_seen"]
@@ -39,22 +41,31 @@ def test_parallel_backfills_serialize_and_match_a_full_rebuild(tmp_path):
     env = {**os.environ, "NEWS_ARTICLES_DIR": str(articles), "NEWS_DUCKDB_PATH": str(db)}
     env.pop("DAGSTER_HOME", None)
     batches = [names[0:2], names[2:4], names[4:5]]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pipeline.run", *batch],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for batch in batches
-    ]
-    outputs = [p.communicate(timeout=300)[0] for p in procs]
-    for proc, out in zip(procs, outputs, strict=True):
+    logs = [tmp_path / f"backfill-{i}.log" for i in range(len(batches))]
+    # While this test holds the working database, all three backfills must queue, not fail.
+    with storage.exclusive_lock(storage.working_path_for(db)):
+        procs = []
+        for batch, log in zip(batches, logs, strict=True):
+            with open(log, "w") as out:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "pipeline.run", *batch],
+                        cwd=REPO,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        deadline = time.monotonic() + 240
+        while not all("waiting for it to finish" in log.read_text() for log in logs):
+            assert time.monotonic() < deadline, "backfills never reached the lock"
+            assert all(p.poll() is None for p in procs), "a backfill ended while the lock was held"
+            time.sleep(0.5)
+    for proc, log in zip(procs, logs, strict=True):
+        proc.wait(timeout=300)
+        out = log.read_text()
         assert proc.returncode == 0, out[-3000:]
-        assert "lock" not in out.lower() or "waiting" in out.lower(), out[-3000:]
-    assert any("waiting for it to finish" in out for out in outputs)
+        assert "Could not set lock" not in out and "IOException" not in out, out[-3000:]
 
     parallel = snapshot(db)
     full = run_pipeline(articles, tmp_path / "full.duckdb")
