@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 
 from pipeline.cleaning import clean_article, find_repeated_lines
+from pipeline.dates import as_date
 from pipeline.language import could_be_english, detect_language
 
 MIN_LANGUAGE_CONFIDENCE = 0.5
@@ -42,7 +43,7 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
         cleaned = clean_article(
             rec.raw_text,
             repeated_lines=repeated,
-            published_at=_date_or_none(rec.record_published_at),
+            published_at=as_date(rec.record_published_at),
             url=_text_or_none(rec.record_url),
             title=_text_or_none(rec.record_title),
         )
@@ -121,16 +122,6 @@ def _reject(path: str, reason: str, detail: str) -> dict:
 def _text_or_none(value: object) -> str | None:
     """DuckDB hands missing strings to pandas as NaN; the cleaners expect None."""
     return value if isinstance(value, str) and value.strip() else None
-
-
-def _date_or_none(value: object) -> date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
 
 
 def carry_first_seen(

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 Precision = Literal["day", "month", "year"]
@@ -1127,4 +1127,23 @@ def most_precise_consistent(
         if consistent:
             best = min(consistent, key=lambda c: (-counts[c], c[0]))
             return best
+    return None
+
+
+def as_date(value: object) -> date | None:
+    """A date from whatever pandas or DuckDB hands over: date, datetime, Timestamp, ISO text.
+
+    Missing values arrive as None, NaN or NaT; NaN and NaT are the values unequal to themselves.
+    """
+    if value is None or value != value:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
     return None

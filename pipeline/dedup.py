@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.dates import most_precise_consistent
+from pipeline.dates import as_date, most_precise_consistent
 from pipeline.sentences import split_sentences
 from pipeline.stories import story_clusters
 
@@ -94,7 +94,7 @@ def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
         ["article_id", "event_type", "mode"], sort=True
     ):
         group = group.sort_values("sentence_index", kind="stable")
-        published = _date(group["published_date"].iloc[0])
+        published = as_date(group["published_date"].iloc[0])
         future = (group["tense"] == "future").mean() > 0.5
         current = LocalEvent(
             article_id,
@@ -105,7 +105,7 @@ def build_local_events(candidates: pd.DataFrame) -> list[LocalEvent]:
         )
         others: list[LocalEvent] = []
         for idx, row in group.iterrows():
-            value, precision = _date(row["date_value"]), row["date_precision"]
+            value, precision = as_date(row["date_value"]), row["date_precision"]
             target = current
             if value is not None and precision:
                 window = mention_interval(value, precision, published, row["tense"])
@@ -248,13 +248,13 @@ def deduplicate(
         actors = _top(sum((ev.actors for ev in members), Counter()), names, ranks, 5)
         places = _top(sum((ev.places for ev in members), Counter()), names, {}, 1)
         dated = [
-            (_date(v), p)
+            (as_date(v), p)
             for v, p in zip(rows["date_value"], rows["date_precision"], strict=True)
-            if _date(v) is not None and p
+            if as_date(v) is not None and p
         ]
         when = most_precise_consistent(dated) if dated else None
         art_ids = sorted({ev.article_id for ev in members})
-        published = [_date(meta.at[a, "published_date"]) for a in art_ids if a in meta.index]
+        published = [as_date(meta.at[a, "published_date"]) for a in art_ids if a in meta.index]
         published = [p for p in published if p is not None]
         sources = {
             meta.at[a, "source"]
@@ -403,11 +403,11 @@ def _merge_stories(
 def _stated_window(cand: pd.DataFrame, ev: LocalEvent) -> tuple[date, date] | None:
     """Where the dates an article states for its main happening put it, if it states any."""
     dated = [
-        (_date(v), p)
+        (as_date(v), p)
         for v, p in zip(
             cand.loc[ev.rows, "date_value"], cand.loc[ev.rows, "date_precision"], strict=True
         )
-        if _date(v) is not None and p
+        if as_date(v) is not None and p
     ]
     when = most_precise_consistent(dated) if dated else None
     if when is None or when[1] == "year":
@@ -457,18 +457,6 @@ def _format_date(value: date, precision: str) -> str:
     if precision == "month":
         return value.strftime("%Y-%m")
     return str(value.year)
-
-
-def _date(value: object) -> date | None:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return None
 
 
 def _empty_events() -> pd.DataFrame:

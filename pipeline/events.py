@@ -7,11 +7,10 @@ sentence and the dates it states, resolved against the article's publication dat
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pandas as pd
 
-from pipeline.dates import resolve_dates, tense_of
+from pipeline.dates import as_date, resolve_dates, tense_of
 from pipeline.event_types import find_triggers
 from pipeline.sentences import split_sentences
 
@@ -56,7 +55,7 @@ def detect_event_mentions(articles: pd.DataFrame, mentions: pd.DataFrame) -> pd.
         )
     rows: list[dict] = []
     for art in articles.itertuples(index=False):
-        anchor = _as_date(art.published_date)
+        anchor = as_date(art.published_date)
         for index, (start, end) in enumerate(split_sentences(art.text)):
             sentence = art.text[start:end]
             if len(sentence) > MAX_SENTENCE_CHARS:
@@ -107,16 +106,3 @@ def _nearest_date(dates: list, position: int):
         return None
     rank = {"day": 0, "month": 1, "year": 2}
     return min(dates, key=lambda d: (abs(d.start - position) // 40, rank[d.precision], d.start))
-
-
-def _as_date(value: object) -> date | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        return None

@@ -32,6 +32,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from pipeline.dates import as_date
 from pipeline.stopwords import ENGLISH_STOPWORDS
 
 GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
@@ -293,7 +294,7 @@ def story_clusters(
     ]
     coarse = tfidf_cosine([c for c, _ in bags])
     fine = tfidf_cosine([f for _, f in bags])
-    published = [_as_date(v) for v in arts["published_date"]]
+    published = [as_date(v) for v in arts["published_date"]]
     windows = [(event_windows or {}).get(a) for a in arts["article_id"]]
     gathered = gather(coarse, gather_threshold, published, windows)
     groups: dict[int, list[int]] = {}
@@ -307,15 +308,3 @@ def story_clusters(
     ]
     stories.sort(key=min)
     return {arts.at[i, "article_id"]: s for s, items in enumerate(stories) for i in items}
-
-
-def _as_date(value: object) -> date | None:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -301,3 +301,18 @@ def test_most_precise_consistent_normalises_and_handles_empty() -> None:
 def test_local_tense_cues(sentence: str, text: str, value: date) -> None:
     got = _one(sentence)
     assert (got.text, got.value) == (text, value)
+
+
+def test_as_date_accepts_what_pandas_and_duckdb_hand_over():
+    import pandas as pd
+
+    from pipeline.dates import as_date
+
+    assert as_date(pd.Timestamp("2023-06-14 09:30")) == date(2023, 6, 14)
+    assert as_date(datetime(2023, 6, 14, 9, 30)) == date(2023, 6, 14)
+    assert as_date(date(2023, 6, 14)) == date(2023, 6, 14)
+    assert as_date("2023-06-14T09:30:00Z") == date(2023, 6, 14)
+    assert as_date(pd.NaT) is None
+    assert as_date(float("nan")) is None
+    assert as_date(None) is None
+    assert as_date("not a date") is None
