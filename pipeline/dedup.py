@@ -1,10 +1,12 @@
 """Merging event mentions into deduplicated events.
 
-Two stages. Inside one article, mentions of the same type and mode whose dates agree are one
-local event. Across articles, local events merge when they share type and mode, their time
-windows overlap, and who/where/what agree (actors, places, words). A cluster's time window is
-the intersection of its members' windows, so a chain of merges can never join a February visit
-to a June one, however similar their wording.
+Inside one article, mentions of the same type and mode whose dates agree are one local event;
+the article's main (primary) local event is chosen from headline, lead and frequency. Main
+events merge across articles by story (``pipeline.stories``: articles about one happening, told
+apart from look-alikes by their names, numbers and dates). Background local events merge when
+they share type and mode, their time windows overlap, and who/where/what agree (actors, places,
+words). A cluster's time window is the intersection of its members' windows, so a chain of
+merges can never join a February visit to a June one, however similar their wording.
 """
 
 from __future__ import annotations
