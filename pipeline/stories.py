@@ -19,6 +19,12 @@ Two stages, each driven by one global threshold:
    phases of one story (the crime, the charge) and copies of one wire report from the rest, so
    halves whose reports came out in the same weeks, and halves that are one report printed
    several times, are never split off.
+
+The day of the week is the one calendar fact that nearly every report states ("shot Friday",
+"said on Tuesday"), dated or not, and every report of one happening states the same one, while
+two look-alikes fall on the same weekday only by chance. So the weekdays the halves' leads name
+move the split threshold: halves naming the same weekdays must be cut more cleanly to be two
+happenings, halves naming different ones less cleanly.
 """
 
 from __future__ import annotations
@@ -32,11 +38,17 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.dates import as_date
+from pipeline.dates import as_date, parse_date_line
+from pipeline.sentences import split_sentences
 from pipeline.stopwords import ENGLISH_STOPWORDS
 
 GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
 SPLIT_NCUT = 0.8  # normalized cut below which a gathered cluster is two stories
+# The same threshold when the halves' leads name the same weekdays (cosine of their weekday
+# profiles at least SAME_WEEKDAYS) or different ones (at most OTHER_WEEKDAYS).
+SAME_WEEKDAYS, SAME_WEEKDAYS_NCUT = 0.9, 0.7
+OTHER_WEEKDAYS, OTHER_WEEKDAYS_NCUT = 0.4, 0.95
+WEEKDAY_LEAD_SENTENCES = 6  # where a report says when its happening happened
 LEAD_LINES = 3  # headline and first sentences: where a report names its happening
 LEAD_WEIGHT = 2.0
 ENTITY_WEIGHT = 2.0  # one canonical-entity mention against one word
@@ -60,6 +72,7 @@ SAME_PARTICIPANTS = 0.5
 # something else; splitting it off cut one story in two.
 COPY_SIMILARITY = 0.6
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
 
 
@@ -86,6 +99,25 @@ def article_bags(text: str, entities: Iterable[tuple[str, str]] = ()) -> tuple[C
     for entity_id, label in entities:
         coarse["e:" + entity_id] += ENTITY_WEIGHT * (NAME_WEIGHT if label in NAME_LABELS else 1.0)
     return coarse, coarse + pairs
+
+
+def lead_weekdays(text: str) -> Counter:
+    """Weekday names in the lead sentences, as shares summing to 1 (empty when none are named).
+
+    Header lines (the URL, a date line) are skipped: their weekday is the day of publication.
+    """
+    found: Counter = Counter()
+    seen = 0
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        if _URL_LINE.match(sentence) or parse_date_line(sentence) is not None:
+            continue
+        found.update(_WEEKDAY.findall(sentence.lower()))
+        seen += 1
+        if seen >= WEEKDAY_LEAD_SENTENCES:
+            break
+    total = sum(found.values())
+    return Counter({day: n / total for day, n in found.items()})
 
 
 def tfidf_cosine(bags: Sequence[Counter]) -> np.ndarray:
@@ -204,22 +236,26 @@ def bisect(
     published: Sequence[date | None] | None = None,
     same_story_gap: timedelta = SAME_STORY_GAP,
     participants: Sequence[Counter] | None = None,
+    weekdays: Sequence[Counter] | None = None,
 ) -> list[list[int]]:
     """Split ``items`` recursively while a two-way normalized cut below ``threshold`` exists.
 
-    A split is refused when both halves have dated members whose median publication dates lie
-    within ``same_story_gap`` and the halves name the same participants: wording alone cuts one
-    story into its phases about as readily as it separates two look-alikes, while the calendar
-    and the cast tell them apart when they can be read. It is also refused when one half is
+    ``weekdays`` (per item, from :func:`lead_weekdays`) moves the threshold to
+    ``SAME_WEEKDAYS_NCUT`` or ``OTHER_WEEKDAYS_NCUT`` when both halves name weekdays.
+
+    A split is refused when most members of both halves are dated, their median publication
+    dates lie within ``same_story_gap`` and the halves name the same participants: wording alone
+    cuts one story into its phases about as readily as it separates two look-alikes, while the
+    calendar and the cast tell them apart when they can be read. It is also refused when one half is
     nothing but copies of one report.
     """
     if len(items) < 3:
         return [items]
     value, mask = normalized_cut(sim[np.ix_(items, items)])
-    if value >= threshold:
-        return [items]
     left = [m for m, side in zip(items, mask, strict=True) if side]
     right = [m for m, side in zip(items, mask, strict=True) if not side]
+    if value >= _weekday_threshold(weekdays, left, right, threshold):
+        return [items]
     if _copies(sim, left) or _copies(sim, right):
         return [items]
     if published is not None:
@@ -231,9 +267,34 @@ def bisect(
             and _same_participants(participants, left, right)
         ):
             return [items]
-    return bisect(sim, left, threshold, published, same_story_gap, participants) + bisect(
-        sim, right, threshold, published, same_story_gap, participants
-    )
+    return [
+        part
+        for half in (left, right)
+        for part in bisect(sim, half, threshold, published, same_story_gap, participants, weekdays)
+    ]
+
+
+def _weekday_threshold(
+    weekdays: Sequence[Counter] | None, left: list[int], right: list[int], threshold: float
+) -> float:
+    if weekdays is None:
+        return threshold
+    a = sum((weekdays[i] for i in left), Counter())
+    b = sum((weekdays[i] for i in right), Counter())
+    if not a or not b:
+        return threshold
+    agreement = _counter_cosine(a, b)
+    if agreement >= SAME_WEEKDAYS:
+        return min(threshold, SAME_WEEKDAYS_NCUT)
+    if agreement <= OTHER_WEEKDAYS:
+        return max(threshold, OTHER_WEEKDAYS_NCUT)
+    return threshold
+
+
+def _counter_cosine(a: Counter, b: Counter) -> float:
+    dot = sum(v * b[k] for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
 
 
 def _same_participants(
@@ -244,9 +305,7 @@ def _same_participants(
         return True
     a = sum((participants[i] for i in left), Counter())
     b = sum((participants[i] for i in right), Counter())
-    dot = sum(v * b[k] for k, v in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return bool(norm) and dot / norm >= SAME_PARTICIPANTS
+    return _counter_cosine(a, b) >= SAME_PARTICIPANTS
 
 
 def _copies(sim: np.ndarray, items: list[int]) -> bool:
@@ -257,8 +316,12 @@ def _copies(sim: np.ndarray, items: list[int]) -> bool:
 
 
 def _median_day(published: Sequence[date | None], items: list[int]) -> float | None:
+    """Typical publication day of ``items``; None unless most of them are dated.
+
+    A half of undated reports with one dated stray says nothing about when the half came out.
+    """
     days = [published[i].toordinal() for i in items if published[i] is not None]
-    return float(np.median(days)) if days else None
+    return float(np.median(days)) if 2 * len(days) >= len(items) else None
 
 
 def story_clusters(
@@ -301,10 +364,13 @@ def story_clusters(
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
     participants = [Counter(e for e, _ in by_article.get(a, ())) for a in arts["article_id"]]
+    weekdays = [lead_weekdays(text if isinstance(text, str) else "") for text in arts["text"]]
     stories = [
         part
         for items in groups.values()
-        for part in bisect(fine, items, split_ncut, published, same_story_gap, participants)
+        for part in bisect(
+            fine, items, split_ncut, published, same_story_gap, participants, weekdays
+        )
     ]
     stories.sort(key=min)
     return {arts.at[i, "article_id"]: s for s, items in enumerate(stories) for i in items}
