@@ -85,6 +85,7 @@ ROLE_WORDS = frozenset(
         "congresswoman",
     }
 )
+GENERATIONAL_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 NAME_PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da"})
 GROUP_LABELS = frozenset({"GPE", "ORG", "LOC", "NORP", "FAC"})
 _NON_WORD = re.compile(r"[^\w\s-]")
@@ -93,7 +94,10 @@ _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
 
 
 def normalize_name(surface: str) -> str:
-    """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case."""
+    """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case.
+
+    A generational suffix goes too: reports drop the "III" of "Anthony LaCalamita III" at will.
+    """
     text = unicodedata.normalize("NFKD", surface)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"['’]s\b", "", text).replace(".", "")
@@ -101,6 +105,8 @@ def normalize_name(surface: str) -> str:
     tokens = _SPACES.sub(" ", text).strip().casefold().split(" ")
     while len(tokens) > 1 and tokens[0] in HONORIFICS | {"the"}:
         tokens = tokens[1:]
+    if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES:
+        tokens = tokens[:-1]
     return " ".join(t for t in tokens if t)
 
 
@@ -109,12 +115,17 @@ def entity_id_for(label: str, key: str) -> str:
 
 
 def names_are_variants(a: str, b: str) -> bool:
-    """True for spellings of one given name: Anthony/Antony, Matt/Matthew, Jon/John."""
+    """True for spellings of one given name: Anthony/Antony, Matt/Matthew, Jon/John.
+
+    Transliterations can differ in the first letter too (Kurbanguly/Gurbanguli), but only long
+    names are similar enough for that to be safe: Jon/Ron are two people.
+    """
     if a == b:
         return True
     if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
         return True
-    return SequenceMatcher(None, a, b).ratio() >= 0.8 and a[0] == b[0]
+    similar = SequenceMatcher(None, a, b).ratio() >= 0.8
+    return similar and (a[0] == b[0] or min(len(a), len(b)) >= 6)
 
 
 @dataclass
@@ -295,6 +306,26 @@ def _display(surface: str) -> str:
 
 
 def _merge_spelling_variants(person_full: list[str], uf: _UnionFind) -> None:
+    """Union the keys that spell one full name differently.
+
+    Given-name variants with the same surname; the same letters spaced differently ("Del
+    Giudice"/"DelGiudice"); and a name behind a descriptor the tagger took in ("Constable Tim
+    Fanning", "GM Theo Epstein"): a full name that ends with another full name is that person.
+    """
+    by_compact: dict[str, list[str]] = defaultdict(list)
+    for k in person_full:
+        by_compact[k.replace(" ", "")].append(k)
+    for keys in by_compact.values():
+        for other in keys[1:]:
+            uf.union(keys[0], other)
+    known = set(person_full)
+    for k in person_full:
+        tokens = k.split()
+        for cut in range(1, len(tokens) - 1):
+            tail = " ".join(tokens[cut:])
+            if tail in known:
+                uf.union(k, tail)
+                break
     by_last: dict[str, list[str]] = defaultdict(list)
     for k in person_full:
         by_last[k.split()[-1]].append(k)
