@@ -114,3 +114,39 @@ def test_acronym_joins_expansion_and_place_keeps_its_label():
     assert _entity_of(out, "US") == _entity_of(out, "United States")
     names = dict(zip(entities["name"], entities["label"], strict=True))
     assert names == {"United States": "GPE", "Washington": "GPE"}
+
+
+def _one_entity_each(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Canonical names when each text mentions its one PERSON once, per article."""
+    frames, texts = [], {}
+    for i, (text, surface) in enumerate(pairs):
+        frames.append(_mentions(text, [(surface, "PERSON")], f"a{i}"))
+        texts[f"a{i}"] = text
+    return canonicalize(pd.concat(frames, ignore_index=True), texts)
+
+
+def test_suffixes_spacing_and_descriptors_do_not_make_new_people():
+    out, entities = _one_entity_each(
+        [
+            ("Anthony LaCalamita III was arrested.", "Anthony LaCalamita III"),
+            ("Anthony LaCalamita was charged.", "Anthony LaCalamita"),
+            ("Vincent Del Giudice ruled.", "Vincent Del Giudice"),
+            ("Vincent DelGiudice sentenced him.", "Vincent DelGiudice"),
+            ("Constable Tim Fanning said so.", "Constable Tim Fanning"),
+            ("Tim Fanning spoke.", "Tim Fanning"),
+            ("Kurbanguly Berdymukhamedov won.", "Kurbanguly Berdymukhamedov"),
+            ("Gurbanguli Berdymukhamedov won.", "Gurbanguli Berdymukhamedov"),
+        ]
+    )
+    assert len(entities) == 4
+    assert normalize_name("Martin Luther King Jr.") == "martin luther king"
+    assert normalize_name("Jr.") == "jr"
+
+
+def test_short_given_names_that_differ_in_the_first_letter_stay_apart():
+    assert not names_are_variants("jon", "ron")
+    assert names_are_variants("kurbanguly", "gurbanguli")
+    _, entities = _one_entity_each(
+        [("Jon Smith resigned.", "Jon Smith"), ("Ron Smith stayed.", "Ron Smith")]
+    )
+    assert sorted(entities["name"]) == ["Jon Smith", "Ron Smith"]

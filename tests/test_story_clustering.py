@@ -12,7 +12,7 @@ from pipeline.articles import _is_english
 from pipeline.evaluation import ENGLISH_STOPWORDS as PEER_STOPWORDS
 from pipeline.language import could_be_english, detect_language
 from pipeline.stopwords import ENGLISH_STOPWORDS
-from pipeline.stories import bisect, normalized_cut, story_clusters
+from pipeline.stories import bisect, lead_weekdays, normalized_cut, story_clusters
 from tests.test_dedup import _corpus, _primary_event
 from tests.test_hostile_inputs import FRENCH
 
@@ -100,6 +100,63 @@ def test_halves_published_a_year_apart_or_undated_are_still_split():
     one_half_undated = [date(2007, 4, 9)] * 3 + [None] * 3
     assert len(bisect(_two_blocks(), list(range(6)), 0.8, one_half_undated)) == 2
     assert len(bisect(_two_blocks(), list(range(6)), 0.8)) == 2
+
+
+def test_a_half_with_one_dated_stray_says_nothing_about_when_it_came_out():
+    # Half A: three undated reports and no date; half B: dated, with the same cast. A's one
+    # dated member (a stray) used to make A "published the same week" as B and veto the split.
+    dates = [date(2013, 6, 11), None, None] + [date(2013, 6, 11)] * 3
+    same_cast = [Counter({"ent_vendor": 2})] * 6
+    parts = bisect(_two_blocks(), list(range(6)), 0.8, dates, participants=same_cast)
+    assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
+    mostly_dated = [date(2013, 6, 11), date(2013, 6, 12), None] + [date(2013, 6, 11)] * 3
+    assert bisect(_two_blocks(), list(range(6)), 0.8, mostly_dated, participants=same_cast) == [
+        list(range(6))
+    ]
+
+
+def _blocks_with_cross(cross: float) -> np.ndarray:
+    """Two blocks of three; the normalized cut between them is 6c / (1 + 3c)."""
+    sim = np.full((6, 6), cross)
+    sim[:3, :3] = sim[3:, 3:] = 0.5
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def test_halves_naming_the_same_weekday_need_a_cleaner_cut_to_be_split():
+    sim = _blocks_with_cross(0.2)  # ncut 0.75: a split at the default threshold
+    assert abs(normalized_cut(sim)[0] - 0.75) < 1e-6
+    assert len(bisect(sim, list(range(6)), 0.8)) == 2
+    # "shot Friday" everywhere; one report of the second half also names Saturday's charge
+    friday = [Counter({"friday": 1.0})] * 5 + [Counter({"friday": 0.5, "saturday": 0.5})]
+    assert bisect(sim, list(range(6)), 0.8, weekdays=friday) == [list(range(6))]
+    monday = [Counter({"friday": 1.0})] * 3 + [Counter({"monday": 1.0})] * 3
+    assert len(bisect(sim, list(range(6)), 0.8, weekdays=monday)) == 2
+
+
+def test_halves_naming_different_weekdays_are_split_on_a_weaker_cut():
+    sim = _blocks_with_cross(0.25)  # ncut 0.857: one story at the default threshold
+    assert bisect(sim, list(range(6)), 0.8) == [list(range(6))]
+    other_days = [Counter({"wednesday": 1.0})] * 3 + [Counter({"tuesday": 1.0})] * 3
+    parts = bisect(sim, list(range(6)), 0.8, weekdays=other_days)
+    assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
+    # A half that names no weekday gives no evidence either way.
+    one_silent = [Counter({"wednesday": 1.0})] * 3 + [Counter()] * 3
+    assert bisect(sim, list(range(6)), 0.8, weekdays=one_silent) == [list(range(6))]
+
+
+def test_lead_weekdays_reads_the_lead_not_the_date_line_or_the_tail():
+    text = (
+        "http://example.com/news/2009/01/16/shooting.html\n"
+        "Gunman kills one at office party\n"
+        "Saturday, January 17, 2009\n"
+        "A fired worker shot a manager on Friday, police said Friday.\n"
+        "He was charged on Saturday.\n"
+        + "Colleagues were shocked.\n" * 5
+        + "A vigil is planned for Tuesday.\n"
+    )
+    assert lead_weekdays(text) == Counter({"friday": 2 / 3, "saturday": 1 / 3})
+    assert lead_weekdays("No day is named here.") == Counter()
 
 
 def test_a_half_made_of_copies_of_one_report_is_not_split_off():
