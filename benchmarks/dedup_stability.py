@@ -1,7 +1,8 @@
 """How stable is story clustering across topic subsets and parameter choices?
 
     .venv/bin/python benchmarks/dedup_stability.py [--db KEPT.duckdb] [--corpus DIR]
-        [--gather 0.08,0.1,0.12] [--ncut 0.7,0.8,0.9] [--same-days 7,30,90] [--full]
+        [--gather 0.08,0.1,0.12] [--ncut 0.7,0.8,0.9] [--same-days 7,30,90]
+        [--same-weekday-ncut 0.65,0.7,0.75] [--other-weekday-ncut 0.9,0.95,1.0] [--full]
         [--topics 22,18]
 
 Runs the pipeline once (or reuses a database kept by ``python -m pipeline.evaluate --keep``),
@@ -93,6 +94,8 @@ def main() -> int:
     parser.add_argument("--gather", default=str(stories.GATHER_THRESHOLD))
     parser.add_argument("--ncut", default=str(stories.SPLIT_NCUT))
     parser.add_argument("--same-days", default=str(stories.SAME_STORY_GAP.days))
+    parser.add_argument("--same-weekday-ncut", default=str(stories.SAME_WEEKDAYS_NCUT))
+    parser.add_argument("--other-weekday-ncut", default=str(stories.OTHER_WEEKDAYS_NCUT))
     parser.add_argument("--full", action="store_true", help="also score the whole dedup")
     parser.add_argument("--topics", default="", help="comma-separated topics to print")
     args = parser.parse_args()
@@ -119,11 +122,23 @@ def main() -> int:
     windows = {a: w for a, ev in primary.items() if (w := _stated_window(cand, ev))}
 
     print(
-        f"{'gather':>7} {'ncut':>5} {'days':>5}  {'all':>6} {'odd':>6} {'even':>6}   P(all) R(all)"
+        f"{'gather':>7} {'ncut':>5} {'days':>5} {'sameWD':>6} {'othWD':>6}  "
+        f"{'all':>6} {'odd':>6} {'even':>6}   P(all) R(all)"
     )
-    for g, c, days in itertools.product(
-        *(map(float, arg.split(",")) for arg in (args.gather, args.ncut, args.same_days))
+    defaults = (stories.SAME_WEEKDAYS_NCUT, stories.OTHER_WEEKDAYS_NCUT)
+    for g, c, days, same_wd, other_wd in itertools.product(
+        *(
+            map(float, arg.split(","))
+            for arg in (
+                args.gather,
+                args.ncut,
+                args.same_days,
+                args.same_weekday_ncut,
+                args.other_weekday_ncut,
+            )
+        )
     ):
+        stories.SAME_WEEKDAYS_NCUT, stories.OTHER_WEEKDAYS_NCUT = same_wd, other_wd
         labels = stories.story_clusters(
             live[["article_id", "text", "published_date"]],
             tables["mentions"],
@@ -135,8 +150,9 @@ def main() -> int:
         pred = {doc_of[a]: s for a, s in labels.items()}
         s = scores(pred, gold, topic)
         print(
-            f"{g:7.3f} {c:5.2f} {days:5.0f}  {s['all'].f1:6.3f} {s['odd'].f1:6.3f} "
-            f"{s['even'].f1:6.3f}   {s['all'].precision:.3f}  {s['all'].recall:.3f}"
+            f"{g:7.3f} {c:5.2f} {days:5.0f} {same_wd:6.2f} {other_wd:6.2f}  {s['all'].f1:6.3f} "
+            f"{s['odd'].f1:6.3f} {s['even'].f1:6.3f}   {s['all'].precision:.3f}  "
+            f"{s['all'].recall:.3f}"
         )
         worst = sorted(s["topics"].items(), key=lambda kv: kv[1])[:10]
         print("         worst: " + " ".join(f"{t}:{f:.2f}" for t, f in worst))
@@ -148,6 +164,7 @@ def main() -> int:
                     f"    {t:>3} story={labels[a]:<4} gold={gold[d]:<10} {d:<14} "
                     f"pub={published[a]} win={windows.get(a)}"
                 )
+    stories.SAME_WEEKDAYS_NCUT, stories.OTHER_WEEKDAYS_NCUT = defaults
     if args.full:
         events, mentions = deduplicate(
             cands, arts, tables["entities"], entity_mentions=tables["mentions"]
