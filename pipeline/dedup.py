@@ -12,7 +12,6 @@ merges can never join a February visit to a June one, however similar their word
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import pandas as pd
 
 from pipeline.dates import as_date, most_precise_consistent
 from pipeline.sentences import split_sentences
+from pipeline.similarity import tfidf_cosine
 from pipeline.stories import story_clusters
 
 UNDATED_LOOKBACK = timedelta(days=21)
@@ -174,29 +174,12 @@ def cluster_local_events(events: list[LocalEvent], threshold: float = MERGE_THRE
 
 
 def _similarity_matrix(events: list[LocalEvent]) -> np.ndarray:
-    text = _cosine([ev.words for ev in events])
-    actors = _cosine([ev.actors for ev in events], binary=True)
-    places = _cosine([ev.places for ev in events], binary=True)
+    # float32: one row per local event, and there are several per article
+    sharp = {"dtype": np.float32, "sharp_idf": True}
+    text = tfidf_cosine([ev.words for ev in events], **sharp)
+    actors = tfidf_cosine([ev.actors for ev in events], binary=True, **sharp)
+    places = tfidf_cosine([ev.places for ev in events], binary=True, **sharp)
     return ACTOR_WEIGHT * actors + PLACE_WEIGHT * places + TEXT_WEIGHT * text
-
-
-def _cosine(bags: list[Counter], binary: bool = False) -> np.ndarray:
-    n = len(bags)
-    df: Counter = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    vocab = {t: j for j, t in enumerate(sorted(df))}
-    if not vocab:
-        return np.zeros((n, n))
-    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
-    for i, bag in enumerate(bags):
-        for term, count in bag.items():
-            weight = 1.0 if binary else 1.0 + math.log(count)
-            matrix[i, vocab[term]] = weight * math.log((1 + n) / (1 + df[term]) + 1.0)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    matrix /= norms
-    return matrix @ matrix.T
 
 
 def deduplicate(

@@ -12,7 +12,6 @@ Everything here is pure (no Dagster, no DuckDB) so it can be unit-tested on hand
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.similarity import tfidf_cosine
 from pipeline.stopwords import ENGLISH_STOPWORDS
 
 # The one threshold of the peer, fixed once and never tuned per corpus: a TF-IDF cosine of 0.2
@@ -108,35 +108,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def tfidf_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Cosine similarity of sublinear-tf, smoothed-idf, L2-normalised TF-IDF vectors.
-
-    Only terms found in two or more documents can contribute to a cross-document dot product, so
-    the dense matrix is built over those alone (terms seen once still count in each vector's
-    norm). That keeps memory at documents x shared-vocabulary instead of the full vocabulary.
-    """
-    n = len(texts)
-    counts = [Counter(_tokens(t)) for t in texts]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    idf = {term: math.log((1 + n) / (1 + d)) + 1.0 for term, d in df.items()}
-    shared = {term: k for k, term in enumerate(sorted(t for t, d in df.items() if d >= 2))}
-    x = np.zeros((n, len(shared)), dtype=np.float64)
-    norms = np.zeros(n, dtype=np.float64)
-    for row, c in enumerate(counts):
-        sq = 0.0
-        for term, tf in c.items():
-            w = (1.0 + math.log(tf)) * idf[term]
-            sq += w * w
-            col = shared.get(term)
-            if col is not None:
-                x[row, col] = w
-        norms[row] = math.sqrt(sq)
-    nonzero = norms > 0
-    x[nonzero] /= norms[nonzero, None]
-    sim = x @ x.T
-    np.fill_diagonal(sim, np.where(nonzero, 1.0, 0.0))
-    return sim
+    """Cosine similarity of the texts' TF-IDF vectors over plain word tokens."""
+    return tfidf_cosine([Counter(_tokens(t)) for t in texts])
 
 
 def average_linkage(sim: np.ndarray, threshold: float) -> list[int]:

@@ -29,7 +29,6 @@ happenings, halves naming different ones less cleanly.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +39,7 @@ import pandas as pd
 
 from pipeline.dates import as_date, parse_date_line
 from pipeline.sentences import split_sentences
+from pipeline.similarity import counter_cosine, tfidf_cosine
 from pipeline.stopwords import ENGLISH_STOPWORDS
 
 GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
@@ -118,24 +118,6 @@ def lead_weekdays(text: str) -> Counter:
             break
     total = sum(found.values())
     return Counter({day: n / total for day, n in found.items()})
-
-
-def tfidf_cosine(bags: Sequence[Counter]) -> np.ndarray:
-    """Cosine similarity of sublinear-TF, smoothed-IDF vectors; empty bags are similar to none."""
-    n = len(bags)
-    df: Counter = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    vocab = {t: j for j, t in enumerate(sorted(df))}
-    matrix = np.zeros((n, len(vocab)), dtype=np.float64)
-    for i, bag in enumerate(bags):
-        for term, weight in bag.items():
-            idf = math.log((1 + n) / (1 + df[term])) + 1.0
-            matrix[i, vocab[term]] = (1.0 + math.log(max(weight, 1.0))) * idf
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    matrix /= norms
-    return matrix @ matrix.T
 
 
 def gather(
@@ -283,18 +265,12 @@ def _weekday_threshold(
     b = sum((weekdays[i] for i in right), Counter())
     if not a or not b:
         return threshold
-    agreement = _counter_cosine(a, b)
+    agreement = counter_cosine(a, b)
     if agreement >= SAME_WEEKDAYS:
         return min(threshold, SAME_WEEKDAYS_NCUT)
     if agreement <= OTHER_WEEKDAYS:
         return max(threshold, OTHER_WEEKDAYS_NCUT)
     return threshold
-
-
-def _counter_cosine(a: Counter, b: Counter) -> float:
-    dot = sum(v * b[k] for k, v in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
 
 
 def _same_participants(
@@ -305,7 +281,7 @@ def _same_participants(
         return True
     a = sum((participants[i] for i in left), Counter())
     b = sum((participants[i] for i in right), Counter())
-    return _counter_cosine(a, b) >= SAME_PARTICIPANTS
+    return counter_cosine(a, b) >= SAME_PARTICIPANTS
 
 
 def _copies(sim: np.ndarray, items: list[int]) -> bool:
