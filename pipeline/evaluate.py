@@ -1,10 +1,13 @@
 """``python -m pipeline.evaluate CORPUS_DIR [--keep DB_PATH]``: score event dedup on labelled news.
 
 A corpus folder holds ``articles/`` (the input files) and ``labels.csv`` (``doc,topic,...,cluster``
-where ``doc`` is a file stem and ``cluster`` its gold happening). The real pipeline runs on the
-articles exactly as in production, then each document's predicted cluster is the event of its
-primary event mention. Scores are printed next to those of a naive TF-IDF clustering of the same
-cleaned texts, because a number alone says little: the pipeline should beat bag-of-words.
+where ``doc`` is a file stem and ``cluster`` its gold happening), and may hold
+``event_chains.csv`` (``chain,doc,sentence,mention``: gold event mentions, ``sentence`` being the
+0-based line of the article file), which scores how the pipeline links single mentions too.
+The real pipeline runs on the articles exactly as in production, then each document's predicted
+cluster is the event of its primary event mention. Scores are printed next to those of a naive
+TF-IDF clustering of the same cleaned texts, because a number alone says little: the pipeline
+should beat bag-of-words.
 
 This is what ``make eval`` calls. A missing corpus folder is a skip, not a failure, so the target
 can run on machines that do not have the (separately licensed) corpus.
@@ -28,8 +31,11 @@ import duckdb
 from pipeline.dates import parse_date_line
 from pipeline.evaluation import (
     DEFAULT_TFIDF_THRESHOLD,
+    GoldMention,
+    PredictedMention,
     Scores,
     b_cubed,
+    match_gold_mentions,
     pairwise,
     tfidf_average_linkage,
 )
@@ -47,6 +53,20 @@ class TopicScore:
     n_docs: int
     pipeline: Scores
     peer: Scores
+
+
+@dataclass(frozen=True)
+class MentionLinks:
+    """How gold cross-document event mentions came out: found at all, and linked alike."""
+
+    n_gold: int  # gold mentions in chains that span two or more documents
+    n_found: int  # of those, published by the pipeline (same sentence, shared trigger word)
+    found_b3: Scores  # B³ of event ids against chains, over the found mentions only
+    all_b3: Scores  # the same with every mention not found counted as a singleton
+
+    @property
+    def found_share(self) -> float:
+        return self.n_found / self.n_gold if self.n_gold else 0.0
 
 
 @dataclass
@@ -75,6 +95,7 @@ class EvaluationResult:
     run_seconds: float
     peer_seconds: float
     per_topic: list[TopicScore] = field(default_factory=list)
+    links: MentionLinks | None = None  # when the corpus has event_chains.csv
 
     @property
     def n_singletons(self) -> int:
@@ -111,6 +132,17 @@ class EvaluationResult:
             f"  events                     {self.n_events}",
             f"  mean articles per event    {self.mean_articles_per_event:.2f}",
             f"Time: pipeline run {self.run_seconds:.1f} s, peer {self.peer_seconds:.1f} s",
+        ]
+        if self.links is not None:
+            lines += [
+                "Mention links (event_chains.csv, chains across documents)",
+                f"  gold mentions              {self.links.n_gold}",
+                f"  found by the pipeline      {self.links.n_found}  "
+                f"({self.links.found_share:.1%}; same sentence, shared trigger word)",
+                f"  B3, found mentions         {self.links.found_b3}",
+                f"  B3, all (missed=singleton) {self.links.all_b3}",
+            ]
+        lines += [
             "Per-topic B3 F1 (worst first; clusters cut at topic borders)",
             "  topic  docs  pipeline  peer",
         ]
@@ -156,6 +188,49 @@ def read_labels(corpus: Path) -> list[_Label]:
             f"{', '.join(absent[:5])}"
         )
     return labels
+
+
+def read_chains(corpus: Path) -> list[GoldMention] | None:
+    """Gold event mentions from ``event_chains.csv``, or None when the corpus has none."""
+    path = corpus / "event_chains.csv"
+    if not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing_cols = {"chain", "doc", "sentence", "mention"} - set(reader.fieldnames or [])
+        if missing_cols:
+            raise EvaluationError(f"{path} lacks column(s): {', '.join(sorted(missing_cols))}")
+        return [GoldMention(r["chain"], r["doc"], int(r["sentence"]), r["mention"]) for r in reader]
+
+
+def _score_links(corpus: Path, chains: list[GoldMention], db_path: Path) -> MentionLinks:
+    docs_of_chain: dict[str, set[str]] = {}
+    for g in chains:
+        docs_of_chain.setdefault(g.chain, set()).add(g.doc)
+    cross = [g for g in chains if len(docs_of_chain[g.chain]) >= 2]
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT a.source_path, m.sentence, m.trigger, m.event_id"
+            " FROM event_mentions m JOIN articles a USING (article_id)"
+        ).fetchall()
+    finally:
+        con.close()
+    predicted = [PredictedMention(Path(p).stem, s, t, e) for p, s, t, e in rows]
+    lines = {}
+    for doc in {g.doc for g in cross}:
+        path = corpus / "articles" / f"{doc}.txt"
+        if path.is_file():
+            lines[doc] = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    found = match_gold_mentions(cross, lines, predicted)
+    gold = {str(k): g.chain for k, g in enumerate(cross)}
+    pred = {str(k): e for k, e in found.items()}
+    return MentionLinks(
+        n_gold=len(cross),
+        n_found=len(found),
+        found_b3=b_cubed(pred, {k: gold[k] for k in pred}),
+        all_b3=b_cubed(pred, gold),
+    )
 
 
 def _run_failure(result: object) -> str:
@@ -265,6 +340,7 @@ def _score_corpus(
         run_seconds=run_seconds,
         peer_seconds=peer_seconds,
         per_topic=per_topic,
+        links=_score_links(corpus, chains, db_path) if (chains := read_chains(corpus)) else None,
     )
 
 

@@ -158,3 +158,63 @@ def tfidf_average_linkage(
     before looking at any evaluation score (see ``DEFAULT_TFIDF_THRESHOLD``).
     """
     return average_linkage(tfidf_similarity(texts), threshold)
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    """One gold event mention: its chain, document, line of the article file and trigger words."""
+
+    chain: str
+    doc: str
+    line: int
+    trigger: str
+
+
+@dataclass(frozen=True)
+class PredictedMention:
+    """One event mention the pipeline published: its sentence, trigger and event."""
+
+    doc: str
+    sentence: str
+    trigger: str
+    event_id: str
+
+
+_SQUASH = re.compile(r"[^a-z0-9]+")
+
+
+def _squash(text: str) -> str:
+    return _SQUASH.sub("", text.lower())
+
+
+def match_gold_mentions(
+    gold: Sequence[GoldMention],
+    doc_lines: Mapping[str, Sequence[str]],
+    predicted: Sequence[PredictedMention],
+) -> dict[int, str]:
+    """Index of each gold mention the pipeline also found -> the event it was linked to.
+
+    Found means a published mention in the same document whose sentence is the gold line (text
+    compared without case, spacing or punctuation, since cleaning normalises those) and whose
+    trigger shares a word with the gold trigger. Gold mentions the pipeline's event vocabulary
+    does not cover stay unmatched: they measure detection, the linked ones measure linking.
+    """
+    by_doc: dict[str, list[tuple[str, set[str], str]]] = {}
+    for m in predicted:
+        squashed = _squash(m.sentence)
+        if squashed:
+            by_doc.setdefault(m.doc, []).append(
+                (squashed, set(m.trigger.lower().split()), m.event_id)
+            )
+    found: dict[int, str] = {}
+    for k, g in enumerate(gold):
+        lines = doc_lines.get(g.doc, ())
+        if not 0 <= g.line < len(lines):
+            continue
+        line = _squash(lines[g.line])
+        words = set(g.trigger.lower().split())
+        for sentence, trigger, event_id in by_doc.get(g.doc, ()):
+            if line and (sentence in line or line in sentence) and trigger & words:
+                found[k] = event_id
+                break
+    return found

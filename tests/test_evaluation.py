@@ -10,9 +10,12 @@ import pytest
 
 from pipeline.evaluate import EvaluationError, evaluate_corpus, main, read_labels
 from pipeline.evaluation import (
+    GoldMention,
+    PredictedMention,
     Scores,
     average_linkage,
     b_cubed,
+    match_gold_mentions,
     pairwise,
     tfidf_average_linkage,
     tfidf_similarity,
@@ -103,6 +106,28 @@ def test_average_linkage_uses_the_average() -> None:
     assert tfidf_average_linkage([]) == []
 
 
+def test_gold_mentions_match_by_sentence_and_trigger_word() -> None:
+    lines = {
+        "d1": ["Quake hits Chile", "A magnitude 8.8 earthquake struck Chile on Saturday ."],
+        "d2": ["The quake 's toll rose to 700.", "Aid arrived."],
+    }
+    gold = [
+        GoldMention("c1", "d1", 1, "earthquake"),  # cleaning re-spaced the line: still found
+        GoldMention("c1", "d2", 0, "quake"),
+        GoldMention("c2", "d2", 1, "arrived"),  # no published mention in that sentence
+        GoldMention("c1", "d1", 7, "earthquake"),  # no such line
+        GoldMention("c3", "d1", 1, "struck"),  # the sentence matches, the trigger does not
+    ]
+    predicted = [
+        PredictedMention(
+            "d1", "A magnitude 8.8 earthquake struck Chile on Saturday.", "earthquake", "e1"
+        ),
+        PredictedMention("d2", "The quake's toll rose to 700.", "quake", "e1"),
+        PredictedMention("d3", "Aid arrived.", "arrived", "e9"),  # other document
+    ]
+    assert match_gold_mentions(gold, lines, predicted) == {0: "e1", 1: "e1"}
+
+
 # --- end to end -------------------------------------------------------------------------------
 
 _CHILE = [
@@ -174,6 +199,18 @@ def _write_corpus(root: Path) -> Path:
         writer = csv.DictWriter(fh, fieldnames=["doc", "topic", "subtopic", "cluster"])
         writer.writeheader()
         writer.writerows(rows)
+    # Each quake's main report sentence in its first two articles (line 2: after headline, date).
+    chains = [
+        {"chain": "quake_chile", "doc": "chile2010_0", "sentence": 2, "mention": "earthquake"},
+        {"chain": "quake_chile", "doc": "chile2010_1", "sentence": 2, "mention": "earthquake"},
+        {"chain": "quake_japan", "doc": "japan2004_0", "sentence": 2, "mention": "earthquake"},
+        {"chain": "quake_japan", "doc": "japan2004_1", "sentence": 2, "mention": "earthquake"},
+        {"chain": "one_doc", "doc": "japan2004_2", "sentence": 2, "mention": "earthquake"},
+    ]
+    with (root / "event_chains.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["chain", "doc", "sentence", "mention"])
+        writer.writeheader()
+        writer.writerows(chains)
     return root
 
 
@@ -209,7 +246,12 @@ def test_end_to_end_on_a_tiny_labelled_corpus(tmp_path: Path) -> None:
     assert len(result.per_topic) == 1 and result.per_topic[0].n_docs == 6
     # The naive peer separates two earthquakes that share little but the word "earthquake".
     assert result.peer_b3 == Scores(1.0, 1.0, 1.0)
+    # Gold chains across documents: 4 mentions; each quake's two are linked to one event.
+    assert result.links is not None
+    assert (result.links.n_gold, result.links.n_found) == (4, 4)
+    assert result.links.found_b3 == Scores(1.0, 1.0, 1.0)
     text = result.report()
+    assert "found by the pipeline      4  (100.0%" in text
     assert "docs scored                6" in text
     assert "Naive peer: TF-IDF" in text
     assert str(result.peer_b3) in text and str(result.pipeline_b3) in text
