@@ -168,14 +168,8 @@ def read_labels(corpus: Path) -> list[_Label]:
             f"{corpus} is not an evaluation corpus: expected an articles/ folder and labels.csv "
             f"(columns doc,topic,cluster) inside it"
         )
-    with labels_csv.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing_cols = {"doc", "topic", "cluster"} - set(reader.fieldnames or [])
-        if missing_cols:
-            raise EvaluationError(
-                f"{labels_csv} lacks column(s): {', '.join(sorted(missing_cols))}"
-            )
-        labels = [_Label(r["doc"], r["topic"], r["cluster"]) for r in reader]
+    rows = _read_csv(labels_csv, ("doc", "topic", "cluster"))
+    labels = [_Label(r["doc"], r["topic"], r["cluster"]) for r in rows]
     if not labels:
         raise EvaluationError(f"{labels_csv} has no rows")
     dup = [d for d, n in Counter(lab.doc for lab in labels).items() if n > 1]
@@ -190,33 +184,32 @@ def read_labels(corpus: Path) -> list[_Label]:
     return labels
 
 
+def _read_csv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    """The rows of a CSV file that must have ``columns``; a readable error when it lacks some."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing_cols = set(columns) - set(reader.fieldnames or [])
+        if missing_cols:
+            raise EvaluationError(f"{path} lacks column(s): {', '.join(sorted(missing_cols))}")
+        return list(reader)
+
+
 def read_chains(corpus: Path) -> list[GoldMention] | None:
     """Gold event mentions from ``event_chains.csv``, or None when the corpus has none."""
     path = corpus / "event_chains.csv"
     if not path.is_file():
         return None
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing_cols = {"chain", "doc", "sentence", "mention"} - set(reader.fieldnames or [])
-        if missing_cols:
-            raise EvaluationError(f"{path} lacks column(s): {', '.join(sorted(missing_cols))}")
-        return [GoldMention(r["chain"], r["doc"], int(r["sentence"]), r["mention"]) for r in reader]
+    rows = _read_csv(path, ("chain", "doc", "sentence", "mention"))
+    return [GoldMention(r["chain"], r["doc"], int(r["sentence"]), r["mention"]) for r in rows]
 
 
-def _score_links(corpus: Path, chains: list[GoldMention], db_path: Path) -> MentionLinks:
+def _score_links(
+    corpus: Path, chains: list[GoldMention], predicted: list[PredictedMention]
+) -> MentionLinks:
     docs_of_chain: dict[str, set[str]] = {}
     for g in chains:
         docs_of_chain.setdefault(g.chain, set()).add(g.doc)
     cross = [g for g in chains if len(docs_of_chain[g.chain]) >= 2]
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT a.source_path, m.sentence, m.trigger, m.event_id"
-            " FROM event_mentions m JOIN articles a USING (article_id)"
-        ).fetchall()
-    finally:
-        con.close()
-    predicted = [PredictedMention(Path(p).stem, s, t, e) for p, s, t, e in rows]
     lines = {}
     for doc in {g.doc for g in cross}:
         path = corpus / "articles" / f"{doc}.txt"
@@ -273,6 +266,18 @@ def _score_corpus(
             "SELECT coalesce(avg(n), 0) FROM (SELECT count(DISTINCT article_id) AS n"
             " FROM event_mentions GROUP BY event_id)"
         ).fetchone()[0]
+        chains = read_chains(corpus)
+        published_mentions = (
+            [
+                PredictedMention(Path(path).stem, sentence, trigger, event_id)
+                for path, sentence, trigger, event_id in con.execute(
+                    "SELECT a.source_path, m.sentence, m.trigger, m.event_id"
+                    " FROM event_mentions m JOIN articles a USING (article_id)"
+                ).fetchall()
+            ]
+            if chains
+            else []
+        )
     finally:
         con.close()
     by_path = {
@@ -340,7 +345,7 @@ def _score_corpus(
         run_seconds=run_seconds,
         peer_seconds=peer_seconds,
         per_topic=per_topic,
-        links=_score_links(corpus, chains, db_path) if (chains := read_chains(corpus)) else None,
+        links=_score_links(corpus, chains, published_mentions) if chains else None,
     )
 
 
