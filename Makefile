@@ -12,8 +12,9 @@ export GX_ANALYTICS_ENABLED ?= false
 export DAGSTER_DISABLE_TELEMETRY ?= true
 DAGSTER_PORT ?= 3000
 CORPUS ?= ../shared/corpora/ecbplus-dev
+N ?= 2000
 
-.PHONY: install run test dev lint eval clean backfill
+.PHONY: install run test dev lint eval clean backfill bench
 
 install: $(STAMP)
 
@@ -48,6 +49,11 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m pipeline.evaluate $(CORPUS)
+
+# Speed and memory on N Reuters articles against a naive script and spaCy's ceiling (figures only):
+#   make bench N=2000
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench --n $(N)
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

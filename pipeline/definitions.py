@@ -54,12 +54,17 @@ def build_resources(articles_dir: str | None = None, duckdb_path: str | None = N
     }
 
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
-    jobs=[automation.process_files],
-    sensors=[automation.article_files_sensor],
-    schedules=[automation.daily_reconcile],
-    resources=build_resources(),
-    executor=dg.in_process_executor,
-)
+def build_definitions(articles_dir: str | None = None, duckdb_path: str | None = None):
+    """The code location; explicit paths for tests and the CLI, else the environment."""
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[automation.process_files],
+        sensors=[automation.article_files_sensor],
+        schedules=[automation.daily_reconcile],
+        resources=build_resources(articles_dir, duckdb_path),
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

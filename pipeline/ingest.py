@@ -39,6 +39,11 @@ class InputFile:
     size: int
     mtime_ns: int
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the file is rewritten; cheap, since ``stat`` already read it."""
+        return f"{self.size}:{self.mtime_ns}"
+
 
 def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
     """Every non-hidden regular file below the folder, in a stable order."""
@@ -72,11 +77,16 @@ def read_articles(
     folder: str | os.PathLike[str],
     max_bytes: int = MAX_FILE_BYTES,
     only: set[str] | None = None,
+    listing: list[InputFile] | None = None,
 ) -> IngestResult:
-    """Decode the input files (all, or those whose relative path is in ``only``)."""
+    """Decode the input files (all, or those whose relative path is in ``only``).
+
+    ``listing`` is a listing of the folder the caller already made, to save a second walk.
+    """
     rows: list[dict] = []
     rejects: list[dict] = []
-    files = [f for f in list_input_files(folder) if only is None or f.relative in only]
+    listed = listing if listing is not None else list_input_files(folder)
+    files = [f for f in listed if only is None or f.relative in only]
     for f in files:
         for item in _read_one(f, max_bytes):
             (rows if "raw_text" in item else rejects).append(item)

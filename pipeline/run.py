@@ -1,10 +1,11 @@
 """Running the pipeline from the command line: the whole folder, or chosen files.
 
-``python -m pipeline.run`` (``make run``) registers a partition for every input file and
-processes them all, then every corpus-level step, in one run — a full rebuild.
-``python -m pipeline.run FILE …`` (``make backfill FILES=…``) re-processes just those files (new,
-changed or deleted) and refreshes the corpus-level tables. Runs are recorded on the Dagster
-instance of ``DAGSTER_HOME`` when it is set, so they appear in the UI's run history.
+``python -m pipeline.run`` (``make run``) runs the ``process_files`` job: it reads every file that
+is new or changed since it was last read (all of them the first time), refreshes every
+corpus-level step and publishes. ``python -m pipeline.run FILE …`` (``make backfill FILES=…``)
+also re-reads those files although they did not change (or retires them when they are gone).
+Runs are recorded on the Dagster instance of ``DAGSTER_HOME`` when it is set, so they appear in
+the UI's run history, tagged ``wirehouse/launched_by=cli``.
 """
 
 from __future__ import annotations
@@ -13,46 +14,14 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import dagster as dg
 
-from assets.automation import RANGE_END, RANGE_START
-from assets.partitions import ARTICLE_FILES
-from pipeline.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from pipeline.feed import contiguous_ranges, partition_key_for, scan
+from pipeline.definitions import build_definitions
 from pipeline.report import summarize
 
 # Step-level events stay in the run history; the terminal shows INFO and above.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-
-
-def register_files(instance: dg.DagsterInstance, folder: str | Path) -> list[str]:
-    """Add a partition for every file not yet known; returns all keys in partition order."""
-    known = instance.get_dynamic_partitions(ARTICLE_FILES.name)
-    missing = sorted(set(scan(folder)) - set(known))
-    if missing:
-        instance.add_dynamic_partitions(ARTICLE_FILES.name, missing)
-    return instance.get_dynamic_partitions(ARTICLE_FILES.name)
-
-
-def run_for_keys(
-    instance: dg.DagsterInstance, keys: list[str], resources: dict, order: list[str]
-) -> list[dg.ExecuteInJobResult]:
-    """One run per contiguous range of keys, each refreshing every corpus-level table."""
-    results = []
-    for start, end in contiguous_ranges(keys, order):
-        results.append(
-            dg.materialize(
-                [*ALL_ASSETS, *ALL_CHECKS],
-                resources=resources,
-                instance=instance,
-                tags={RANGE_START: start, RANGE_END: end},
-                run_config=QUIET_LOGS,
-                raise_on_error=False,
-            )
-        )
-    return results
 
 
 def materialize_all(
@@ -60,21 +29,20 @@ def materialize_all(
     duckdb_path: str | None = None,
     instance: dg.DagsterInstance | None = None,
     only_files: list[str] | None = None,
+    rescan_all: bool = False,
+    launched_by: str = "cli",
 ) -> dg.ExecuteInJobResult:
-    """Process the folder (or only some files) and publish; returns the last run's result."""
-    resources = build_resources(articles_dir, duckdb_path)
-    folder = _value(resources["articles_folder"].path)
-    instance = instance or dg.DagsterInstance.ephemeral()
-    order = register_files(instance, folder)
-    keys = order if only_files is None else [partition_key_for(f) for f in only_files]
-    unknown = [k for k in keys if k not in order]
-    if unknown:
-        instance.add_dynamic_partitions(ARTICLE_FILES.name, unknown)
-        order = instance.get_dynamic_partitions(ARTICLE_FILES.name)
-    if not keys:
-        raise SystemExit(f"No input files in {folder}")
-    results = run_for_keys(instance, keys, resources, order)
-    return next((r for r in results if not r.success), results[-1])
+    """Run ``process_files`` once: new/changed files (plus ``only_files``) in, tables published."""
+    from assets.automation import LAUNCHED_BY, ingest_config
+
+    defs = build_definitions(articles_dir, duckdb_path)
+    job = defs.resolve_job_def("process_files")
+    return job.execute_in_process(
+        run_config={**ingest_config(only_files, rescan_all), **QUIET_LOGS},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        tags={LAUNCHED_BY: launched_by},
+        raise_on_error=False,
+    )
 
 
 def _value(setting: object) -> str:
@@ -86,13 +54,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "files",
         nargs="*",
-        help="paths relative to NEWS_ARTICLES_DIR to (re)process; default: every file",
+        help="paths relative to NEWS_ARTICLES_DIR to read again; default: new and changed files",
+    )
+    parser.add_argument(
+        "--rescan-all", action="store_true", help="read every file again (a full rebuild)"
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = materialize_all(instance=instance, only_files=args.files or None)
+    result = materialize_all(
+        instance=instance,
+        only_files=args.files or None,
+        rescan_all=args.rescan_all,
+        launched_by="backfill" if args.files else "cli",
+    )
     elapsed = time.perf_counter() - started
+    from pipeline.definitions import build_resources
+
     path = _value(build_resources()["warehouse"].database_path)
     print(summarize(path, result, elapsed))
     return 0 if result.success else 1

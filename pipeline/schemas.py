@@ -63,6 +63,17 @@ RAW_ARTICLES = TableSchema(
     ),
 )
 
+INPUT_FILES = TableSchema(
+    "input_files",
+    "Working table: every input file read so far and its fingerprint when it was read. The one "
+    "record of what is processed, shared by make run, backfills, the sensor and the schedule.",
+    (
+        _c("relative_path", "VARCHAR", "Path relative to the input folder.", False),
+        _c("fingerprint", "VARCHAR", "Size and modification time when it was read.", False),
+        _c("read_at", "TIMESTAMP", "When it was last read.", False),
+    ),
+)
+
 ARTICLES = TableSchema(
     "articles",
     "Cleaned English articles: page furniture removed, metadata extracted.",

@@ -10,8 +10,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from assets.automation import article_files_sensor
-from pipeline.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
+from assets.automation import LAUNCHED_BY, article_files_sensor
+from pipeline.definitions import build_definitions
 from pipeline.resources import ArticleFolder
 from tests.conftest import SEEDS, run_pipeline, snapshot
 
@@ -25,7 +25,7 @@ class Feed:
         self.folder, self.db = folder, db
         self.instance = dg.DagsterInstance.ephemeral()
         self.cursor = None
-        self.resources = build_resources(str(folder), str(db))
+        self.job = build_definitions(str(folder), str(db)).resolve_job_def("process_files")
 
     def tick(self):
         context = dg.build_sensor_context(
@@ -36,20 +36,16 @@ class Feed:
         result = article_files_sensor(context)
         if isinstance(result, dg.SkipReason):
             return []
-        for request in result.dynamic_partitions_requests:
-            self.instance.add_dynamic_partitions(
-                request.partitions_def_name, list(request.partition_keys)
-            )
         self.cursor = result.cursor
         for request in result.run_requests:
-            run = dg.materialize(
-                [*ALL_ASSETS, *ALL_CHECKS],
-                resources=self.resources,
+            run = self.job.execute_in_process(
+                run_config=request.run_config,
                 instance=self.instance,
                 tags=request.tags,
                 raise_on_error=False,
             )
             assert run.success
+            self.last_run = run
         return result.run_requests
 
 
@@ -76,15 +72,15 @@ def fed_one_at_a_time(tmp_path_factory):
     return feed, runs_per_file
 
 
-def test_each_new_file_triggers_one_run_for_its_partition(fed_one_at_a_time):
+def test_each_new_file_triggers_one_run_that_reads_only_it(fed_one_at_a_time):
     feed, runs_per_file = fed_one_at_a_time
     assert [len(r) for r in runs_per_file] == [1, 1, 1, 1, 1]
-    names = sorted(p.name for p in SEEDS.glob("*.txt"))
-    for name, requests in zip(names, runs_per_file, strict=True):
-        tags = requests[0].tags
-        assert tags["dagster/asset_partition_range_start"] == name
-        assert tags["dagster/asset_partition_range_end"] == name
-    assert feed.instance.get_dynamic_partitions("article_files") == names
+    for requests in runs_per_file:
+        assert requests[0].tags[LAUNCHED_BY] == "sensor"
+        assert requests[0].tags["wirehouse/changes"] == "1 new, 0 changed, 0 deleted"
+    read = feed.last_run.asset_materializations_for_node("raw_articles")[0].metadata
+    assert read["files_read"].value == 1  # the fifth run read the fifth file only
+    assert read["files_in_folder"].value == 5
     assert feed.tick() == []  # unchanged files never trigger twice
 
 
@@ -99,7 +95,7 @@ def test_changed_and_deleted_files(tmp_path):
     folder = tmp_path / "inbox"
     shutil.copytree(SEEDS, folder)
     feed = Feed(folder, tmp_path / "news.duckdb")
-    assert len(feed.tick()) == 1  # all five new files are neighbours: one run
+    assert len(feed.tick()) == 1  # five new files: one run
     names = sorted(p.name for p in folder.iterdir())
 
     changed = folder / names[1]
@@ -109,10 +105,9 @@ def test_changed_and_deleted_files(tmp_path):
     stamp = time.time() + 5
     os.utime(changed, (stamp, stamp))
     requests = feed.tick()
-    assert [
-        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-        for r in requests
-    ] == [(names[1], names[1])]
+    assert [r.tags["wirehouse/changes"] for r in requests] == ["0 new, 1 changed, 0 deleted"]
+    read = feed.last_run.asset_materializations_for_node("raw_articles")[0].metadata
+    assert read["files_read"].value == 1
     raw = snapshot(feed.db)["raw_articles"]
     assert len(raw) == 5
     assert raw.set_index("source_path").loc[names[1], "raw_text"].endswith("closing sentence.\n")
@@ -120,6 +115,8 @@ def test_changed_and_deleted_files(tmp_path):
     (folder / names[3]).unlink()
     requests = feed.tick()
     assert len(requests) == 1
+    read = feed.last_run.asset_materializations_for_node("raw_articles")[0].metadata
+    assert read["retired_files"].value == [names[3]]
     tables = snapshot(feed.db)
     assert names[3] not in set(tables["raw_articles"]["source_path"])
     assert len(tables["articles"]) == 4
