@@ -5,7 +5,8 @@ import dagster as dg
 from assets._gates import gate_check, table_metadata
 from pipeline import storage
 from pipeline.canonical import canonicalize
-from pipeline.ner import NerCache, extract_mentions, load_ner
+from pipeline.ner import NerCache, iter_mentions, load_ner
+from pipeline.progress import Progress
 from pipeline.resources import NlpSettings, Warehouse
 from pipeline.schemas import ENTITIES, ENTITY_MENTIONS
 
@@ -31,19 +32,29 @@ def ner_spans(
             "WHERE duplicate_of IS NULL ORDER BY article_id"
         ).df()
         cache = NerCache(con, nlp_settings.model)
-        todo = texts[~texts["text_sha256"].isin(cache.known_texts())]
+        todo = (
+            texts[~texts["text_sha256"].isin(cache.known_texts())]
+            .drop_duplicates("text_sha256")
+            .drop(columns="article_id")
+            .rename(columns={"text_sha256": "article_id"})  # spans are keyed by text hash
+        )
         if len(todo):
-            nlp = load_ner(nlp_settings.model)
-            fresh = extract_mentions(
-                todo.rename(columns={"text_sha256": "key"}).assign(article_id=todo["text_sha256"]),
-                nlp,
-                nlp_settings.batch_size,
-                nlp_settings.n_process,
+            processes = nlp_settings.processes_for(len(todo))
+            context.log.info(f"NER on {len(todo):,} new texts with {processes} process(es)")
+            progress = Progress("NER", len(todo), context.log.info)
+            chunks = iter_mentions(
+                todo, load_ner(nlp_settings.model), nlp_settings.batch_size, processes
             )
-            cache.add(todo["text_sha256"].tolist(), fresh)
-        cache.prune(texts["text_sha256"].tolist())
-        spans = cache.spans_for(texts[["article_id", "text_sha256"]])
-        storage.replace_untyped(con, NER_SPANS, spans, ["article_id", "start_char", "end_char"])
+            for keys, fresh in chunks:
+                with storage.transaction(con):  # a kill loses at most this chunk
+                    cache.add(keys, fresh)
+                progress.advance(len(keys))
+        with storage.transaction(con):
+            cache.prune(texts["text_sha256"].tolist())
+            spans = cache.spans_for(texts[["article_id", "text_sha256"]])
+            storage.replace_untyped(
+                con, NER_SPANS, spans, ["article_id", "start_char", "end_char"]
+            )
     context.log.info(
         f"{len(spans)} entity spans in {len(texts)} articles; {len(todo)} articles ran through "
         f"spaCy, {len(texts) - len(todo)} came from the cache"

@@ -42,18 +42,40 @@ _PLACE_PREPOSITION = re.compile(
 )
 
 
+# What sentence-level detection yields: everything but the participants, so it depends only on
+# the article's text and publication date and can be cached by them.
+SENTENCE_EVENT_COLUMNS = [
+    "article_id",
+    "sentence_index",
+    "start_char",
+    "end_char",
+    "event_type",
+    "mode",
+    "trigger",
+    "trigger_start",
+    "date_value",
+    "date_precision",
+    "date_text",
+    "tense",
+]
+
+
 def detect_event_mentions(articles: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """One row per (sentence, event type/mode) found in the articles.
 
     ``articles`` needs article_id, text, published_date; ``mentions`` the canonical entity
     mentions (article_id, sentence_index, start_char, entity_id, label).
     """
-    by_sentence: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
-    for row in mentions.itertuples(index=False):
-        by_sentence.setdefault((row.article_id, int(row.sentence_index)), []).append(
-            (int(row.start_char), row.entity_id, row.label)
-        )
-    rows: list[dict] = []
+    return attach_participants(detect_sentence_events(articles), articles, mentions)
+
+
+def detect_sentence_events(articles: pd.DataFrame) -> pd.DataFrame:
+    """Event words, stated dates and tense per sentence: the costly, entity-free part.
+
+    ``articles`` needs article_id, text, published_date. The result depends on nothing else,
+    which is what lets the pipeline cache it by text and date.
+    """
+    rows: list[tuple] = []
     for art in articles.itertuples(index=False):
         anchor = as_date(art.published_date)
         for index, (start, end) in enumerate(split_sentences(art.text)):
@@ -63,41 +85,90 @@ def detect_event_mentions(articles: pd.DataFrame, mentions: pd.DataFrame) -> pd.
             triggers = find_triggers(sentence)
             if not triggers:
                 continue
-            ents = sorted(by_sentence.get((art.article_id, index), []))
+            dates = resolve_dates(sentence, anchor)
+            tense = tense_of(sentence)
+            for trig in triggers:
+                when = _nearest_date(dates, trig.start)
+                rows.append(
+                    (
+                        art.article_id,
+                        index,
+                        start,
+                        end,
+                        trig.event_type,
+                        trig.mode,
+                        trig.text,
+                        trig.start,
+                        when.value if when else None,
+                        when.precision if when else None,
+                        when.text if when else None,
+                        tense,
+                    )
+                )
+    return pd.DataFrame(rows, columns=SENTENCE_EVENT_COLUMNS)
+
+
+def attach_participants(
+    sentence_events: pd.DataFrame, articles: pd.DataFrame, mentions: pd.DataFrame
+) -> pd.DataFrame:
+    """Add the sentence text, canonical actors and places, and the publication date.
+
+    Actors are the sentence's people, organisations, groups and countries; places the places
+    named after a locative preposition.
+    """
+    if sentence_events.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    wanted = set(zip(sentence_events["article_id"], sentence_events["sentence_index"], strict=True))
+    by_sentence: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
+    for a, i, pos, e, lab in zip(
+        mentions["article_id"],
+        mentions["sentence_index"],
+        mentions["start_char"],
+        mentions["entity_id"],
+        mentions["label"],
+        strict=True,
+    ):
+        key = (a, int(i))
+        if key in wanted:
+            by_sentence.setdefault(key, []).append((int(pos), e, lab))
+    texts = dict(zip(articles["article_id"], articles["text"], strict=True))
+    published = dict(zip(articles["article_id"], articles["published_date"], strict=True))
+    sentences, actor_ids, place_ids, anchors = [], [], [], []
+    cache: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+    for a, i, start, end in zip(
+        sentence_events["article_id"],
+        sentence_events["sentence_index"],
+        sentence_events["start_char"],
+        sentence_events["end_char"],
+        strict=True,
+    ):
+        text = texts[a]
+        key = (a, int(i))
+        if key not in cache:
+            ents = sorted(by_sentence.get(key, []))
             actors = list(dict.fromkeys(e for _, e, lab in ents if lab in ACTOR_LABELS))
             places = list(
                 dict.fromkeys(
                     e
                     for pos, e, lab in ents
                     if lab in PLACE_LABELS
-                    and _PLACE_PREPOSITION.search(art.text[max(0, pos - 12) : pos])
+                    and _PLACE_PREPOSITION.search(text[max(0, pos - 12) : pos])
                 )
             )
-            dates = resolve_dates(sentence, anchor)
-            tense = tense_of(sentence)
-            for trig in triggers:
-                when = _nearest_date(dates, trig.start)
-                rows.append(
-                    {
-                        "article_id": art.article_id,
-                        "sentence_index": index,
-                        "start_char": start,
-                        "end_char": end,
-                        "sentence": sentence,
-                        "event_type": trig.event_type,
-                        "mode": trig.mode,
-                        "trigger": trig.text,
-                        "trigger_start": trig.start,
-                        "actor_ids": actors,
-                        "place_ids": places,
-                        "date_value": when.value if when else None,
-                        "date_precision": when.precision if when else None,
-                        "date_text": when.text if when else None,
-                        "tense": tense,
-                        "published_date": anchor,
-                    }
-                )
-    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            cache[key] = (actors, places)
+        actors, places = cache[key]
+        sentences.append(text[int(start) : int(end)])
+        actor_ids.append(list(actors))
+        place_ids.append(list(places))
+        anchors.append(as_date(published[a]))
+    out = sentence_events.assign(
+        sentence=sentences, actor_ids=actor_ids, place_ids=place_ids, published_date=anchors
+    )
+    out["sentence_index"] = out["sentence_index"].astype(int)
+    for col in ("start_char", "end_char", "trigger_start"):
+        out[col] = out[col].astype(int)
+    out["date_value"] = out["date_value"].map(as_date)
+    return out[CANDIDATE_COLUMNS]
 
 
 def _nearest_date(dates: list, position: int):

