@@ -8,7 +8,8 @@ import pandas as pd
 from assets._gates import gate_check, table_metadata
 from assets.ingest import INGEST_REJECTS
 from pipeline import storage
-from pipeline.articles import carry_first_seen, clean_raw_articles
+from pipeline.articles import carry_first_seen
+from pipeline.cleaning_cache import clean_corpus
 from pipeline.resources import QualitySettings, Warehouse
 from pipeline.schemas import ARTICLES, QUARANTINE
 
@@ -28,24 +29,28 @@ CLEANING_REJECTS = "quarantine_cleaning"
 def articles(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     now = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.connect() as con:
-        raw = storage.read_table(con, "raw_articles")
-        result = clean_raw_articles(raw)
-        storage.write_table(con, ARTICLES, result.articles, order_by=["article_id"])
-        storage.write_table(
-            con,
-            QUARANTINE,
-            result.rejects.assign(first_seen=now),
-            name=CLEANING_REJECTS,
-            order_by=["source_path"],
-        )
+        result, n_cleaned = clean_corpus(con, context.log.info)
+        with storage.transaction(con):
+            storage.write_table(con, ARTICLES, result.articles, order_by=["article_id"])
+            storage.write_table(
+                con,
+                QUARANTINE,
+                result.rejects.assign(first_seen=now),
+                name=CLEANING_REJECTS,
+                order_by=["source_path"],
+            )
     df = result.articles
-    context.log.info(f"{len(df)} articles kept, {len(result.rejects)} rejected while cleaning")
+    context.log.info(
+        f"{len(df)} articles kept, {len(result.rejects)} rejected while cleaning; "
+        f"{n_cleaned} cleaned in this run, the rest came from the cache"
+    )
     return dg.MaterializeResult(
         metadata={
             **table_metadata(df, ARTICLES),
             "duplicates": dg.MetadataValue.int(int(df["duplicate_of"].notna().sum())),
             "with_published_date": dg.MetadataValue.int(int(df["published_date"].notna().sum())),
             "rejected_while_cleaning": dg.MetadataValue.int(len(result.rejects)),
+            "cleaned_in_this_run": dg.MetadataValue.int(n_cleaned),
         }
     )
 

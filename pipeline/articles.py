@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import pandas as pd
@@ -37,48 +37,97 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
     """
     ordered = raw.sort_values("source_path", kind="stable").reset_index(drop=True)
     repeated = find_repeated_lines(ordered["raw_text"].tolist())
+    outcomes = [
+        clean_one(
+            rec.raw_text, repeated, rec.record_published_at, rec.record_url, rec.record_title
+        )
+        for rec in ordered.itertuples(index=False)
+    ]
+    return assemble(ordered, outcomes)
+
+
+@dataclass(frozen=True)
+class CleaningOutcome:
+    """What cleaning makes of one raw text: an article, or a rejection with its reason."""
+
+    reason: str | None = None
+    detail: str | None = None
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    published_date: object = None
+    published_date_origin: str | None = None
+    language: str | None = None
+    text: str | None = None
+    n_chars: int | None = None
+    fingerprint: str | None = None
+
+
+OUTCOME_COLUMNS = [f.name for f in fields(CleaningOutcome)]
+
+
+def clean_one(
+    raw_text: str,
+    repeated: frozenset[str],
+    record_published_at: object = None,
+    record_url: object = None,
+    record_title: object = None,
+) -> CleaningOutcome:
+    """Clean one raw text given the corpus furniture it contains (``repeated``)."""
+    cleaned = clean_article(
+        raw_text,
+        repeated_lines=repeated,
+        published_at=as_date(record_published_at),
+        url=_text_or_none(record_url),
+        title=_text_or_none(record_title),
+    )
+    if not cleaned.text.strip():
+        return CleaningOutcome("no_content", "nothing left after removing page furniture")
+    language, confidence = detect_language(cleaned.text)
+    if not _is_english(language, confidence, cleaned.text):
+        what = "undetermined" if language == "und" else f"'{language}'"
+        return CleaningOutcome(
+            "not_english",
+            f"language {what} (confidence {confidence:.2f}); only English is processed",
+        )
+    return CleaningOutcome(
+        url=cleaned.url,
+        source=cleaned.source,
+        title=cleaned.title,
+        published_date=cleaned.published_date,
+        published_date_origin=cleaned.published_date_origin,
+        language="en",
+        text=cleaned.text,
+        n_chars=len(cleaned.text),
+        fingerprint=content_fingerprint(cleaned.text),
+    )
+
+
+def assemble(ordered: pd.DataFrame, outcomes: list[CleaningOutcome]) -> CleaningResult:
+    """Articles and rejects from per-article outcomes, in source path order.
+
+    ``ordered`` (article_id, source_path, record_source) is sorted by source_path; the first
+    article with a content fingerprint is the original, later ones point at it.
+    """
     rows, rejects = [], []
     first_by_fingerprint: dict[str, str] = {}
-    for rec in ordered.itertuples(index=False):
-        cleaned = clean_article(
-            rec.raw_text,
-            repeated_lines=repeated,
-            published_at=as_date(rec.record_published_at),
-            url=_text_or_none(rec.record_url),
-            title=_text_or_none(rec.record_title),
-        )
-        if not cleaned.text.strip():
-            rejects.append(
-                _reject(rec.source_path, "no_content", "nothing left after removing page furniture")
-            )
+    for rec, out in zip(ordered.itertuples(index=False), outcomes, strict=True):
+        if out.reason is not None:
+            rejects.append(_reject(rec.source_path, out.reason, out.detail or ""))
             continue
-        language, confidence = detect_language(cleaned.text)
-        if _is_english(language, confidence, cleaned.text):
-            language = "en"
-        else:
-            what = "undetermined" if language == "und" else f"'{language}'"
-            rejects.append(
-                _reject(
-                    rec.source_path,
-                    "not_english",
-                    f"language {what} (confidence {confidence:.2f}); only English is processed",
-                )
-            )
-            continue
-        fingerprint = content_fingerprint(cleaned.text)
-        duplicate_of = first_by_fingerprint.setdefault(fingerprint, rec.article_id)
+        duplicate_of = first_by_fingerprint.setdefault(out.fingerprint, rec.article_id)
         rows.append(
             {
                 "article_id": rec.article_id,
                 "source_path": rec.source_path,
-                "url": cleaned.url,
-                "source": _text_or_none(rec.record_source) or cleaned.source,
-                "title": cleaned.title,
-                "published_date": cleaned.published_date,
-                "published_date_origin": cleaned.published_date_origin,
-                "language": language,
-                "text": cleaned.text,
-                "n_chars": len(cleaned.text),
+                "url": out.url,
+                "source": _text_or_none(rec.record_source) or out.source,
+                "title": out.title,
+                "published_date": as_date(out.published_date),
+                "published_date_origin": out.published_date_origin,
+                "language": out.language,
+                "text": out.text,
+                "n_chars": out.n_chars,
                 "duplicate_of": None if duplicate_of == rec.article_id else duplicate_of,
             }
         )

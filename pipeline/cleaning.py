@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-__all__ = ["CleanedArticle", "clean_article", "find_repeated_lines", "normalize_text"]
+__all__ = [
+    "CleanedArticle",
+    "clean_article",
+    "find_repeated_lines",
+    "furniture_line_keys",
+    "normalize_text",
+    "repeated_line_threshold",
+]
 
 
 @dataclass(frozen=True)
@@ -102,14 +109,25 @@ def find_repeated_lines(
     """
     counts: Counter[str] = Counter()
     for text in texts:
-        keys = {
-            key
-            for line in normalize_text(text).split("\n")
-            if (key := _line_key(line)) and len(key.split()) <= _MAX_FURNITURE_WORDS
-        }
-        counts.update(keys)
-    needed = max(min_articles, min_share * len(texts))
+        counts.update(furniture_line_keys(text))
+    needed = repeated_line_threshold(len(texts), min_articles, min_share)
     return frozenset(key for key, n in counts.items() if n >= needed)
+
+
+def furniture_line_keys(text: str) -> frozenset[str]:
+    """The lines of one article that could be corpus-level furniture, as comparison keys."""
+    return frozenset(
+        key
+        for line in normalize_text(text).split("\n")
+        if (key := _line_key(line)) and len(key.split()) <= _MAX_FURNITURE_WORDS
+    )
+
+
+def repeated_line_threshold(
+    n_texts: int, min_articles: int = 3, min_share: float = 0.2
+) -> float:
+    """In how many articles a line must occur to count as furniture of a corpus this size."""
+    return max(min_articles, min_share * n_texts)
 
 
 # --- line rules ----------------------------------------------------------------------------
