@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import pandas as pd
 
@@ -93,10 +94,12 @@ _SPACES = re.compile(r"\s+")
 _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_name(surface: str) -> str:
     """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case.
 
     A generational suffix goes too: reports drop the "III" of "Anthony LaCalamita III" at will.
+    Cached: a corpus names the same few thousand entities over and over.
     """
     text = unicodedata.normalize("NFKD", surface)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -283,14 +286,16 @@ def canonicalize(
         )
     out["entity_id"] = ids
     out["label"] = labels
-    info = (
-        pd.DataFrame(entity_rows)
-        .groupby("entity_id", as_index=False)
-        .agg(
-            name=("name", "first"),
-            label=("label", "first"),
-            aliases=("aliases", lambda s: sorted({a for lst in s for a in lst})),
-        )
+    merged: dict[str, dict] = {}
+    for row in entity_rows:  # two clusters can share an id when their names normalise alike
+        seen = merged.get(row["entity_id"])
+        if seen is None:
+            merged[row["entity_id"]] = {**row, "aliases": set(row["aliases"])}
+        else:
+            seen["aliases"].update(row["aliases"])
+    info = pd.DataFrame(
+        [{**row, "aliases": sorted(row["aliases"])} for row in merged.values()],
+        columns=["entity_id", "name", "label", "aliases"],
     )
     counts = out.groupby("entity_id").agg(
         n_mentions=("article_id", "size"), n_articles=("article_id", "nunique")
