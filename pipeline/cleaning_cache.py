@@ -59,12 +59,20 @@ def clean_corpus(
     """(articles and rejects of the whole corpus, number of articles actually cleaned)."""
     _ensure(con)
     raw = con.execute(_RAW).df().sort_values("source_path", kind="stable").reset_index(drop=True)
+    if raw.empty:
+        with storage.transaction(con):
+            for table in (LINE_TEXTS, LINES, CLEANED):
+                con.execute(f"DELETE FROM {table}")
+        return assemble(raw, []), 0
     _store_line_keys(con, raw)
     raw["repeated"] = _repeated_lines_per_article(con, raw)
-    raw["clean_key"] = [
-        _clean_key(r.text_key, r.record_url, r.record_title, r.record_published_at, r.repeated)
-        for r in raw.itertuples(index=False)
-    ]
+    raw["clean_key"] = pd.Series(
+        [
+            _clean_key(r.text_key, r.record_url, r.record_title, r.record_published_at, r.repeated)
+            for r in raw.itertuples(index=False)
+        ],
+        dtype=object,
+    )
     known = {r[0] for r in con.execute(f"SELECT clean_key FROM {CLEANED}").fetchall()}
     todo = raw[~raw["clean_key"].isin(known)].drop_duplicates("clean_key")
     progress = Progress("cleaning", len(todo), log)
