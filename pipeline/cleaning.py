@@ -89,6 +89,11 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _normalized_line_key(line: str) -> str:
+    """``_line_key`` of a line that already went through ``normalize_text`` (idempotent)."""
+    return " ".join(line.casefold().split())
+
+
 def _line_key(line: str) -> str:
     return " ".join(normalize_text(line).casefold().split())
 
@@ -119,7 +124,7 @@ def furniture_line_keys(text: str) -> frozenset[str]:
     return frozenset(
         key
         for line in normalize_text(text).split("\n")
-        if (key := _line_key(line)) and len(key.split()) <= _MAX_FURNITURE_WORDS
+        if (key := _normalized_line_key(line)) and len(key.split()) <= _MAX_FURNITURE_WORDS
     )
 
 
@@ -399,7 +404,7 @@ def clean_article(
     def drop(index: int) -> None:
         keep[index] = False
 
-    keys = [_line_key(line) for line in lines]
+    keys = [_normalized_line_key(line) for line in lines]
     repeats = Counter(k for k in keys if len(k.split()) <= _MAX_REPEAT_WORDS)
     found_url = url
     source: str | None = None
@@ -441,7 +446,8 @@ def clean_article(
         line = lines[i]
         nxt = lines[live[position + 1]] if position + 1 < len(live) else None
         position += 1
-        if nxt is not None and keys[i] != _line_key(nxt) and keys[i].endswith(_line_key(nxt)):
+        nxt_key = _normalized_line_key(nxt) if nxt is not None else None
+        if nxt_key is not None and keys[i] != nxt_key and keys[i].endswith(nxt_key):
             if len(_words(line)) - len(_words(nxt)) <= 5:
                 drop(i)  # breadcrumb trail ending in the headline
                 continue

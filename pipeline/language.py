@@ -91,6 +91,8 @@ def _script_of(char: str) -> str | None:
 
 
 def _script_language(text: str) -> tuple[str, float] | None:
+    if not text or max(text) < "\u0250":
+        return None  # only Latin letters (or none): no other script can win; checked in C
     counts: dict[str, int] = {}
     letters = 0
     for char in text:
