@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,6 +39,7 @@ class InputFile:
     relative: str
     size: int
     mtime_ns: int
+    kind: str = "file"  # or "symlink", "special" (FIFO, socket, device): listed, never read
 
     @property
     def fingerprint(self) -> str:
@@ -46,25 +48,39 @@ class InputFile:
 
 
 def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
-    """Every non-hidden regular file below the folder, in a stable order."""
+    """Every non-hidden entry below the folder that is not a directory, in a stable order.
+
+    Symbolic links (to files or folders) and special files are listed with their kind so that
+    they reach the quarantine with a reason, but they are never followed or opened: a link could
+    point anywhere on the machine, and a FIFO would block the read forever.
+    """
     root = Path(folder)
     found: list[InputFile] = []
     if not root.is_dir():
         raise FileNotFoundError(f"Input folder {root} does not exist or is not a folder")
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+    for dirpath, dirnames, filenames in os.walk(root):  # never descends into linked folders
+        linked = [d for d in dirnames if not d.startswith(".") and os.path.islink(Path(dirpath, d))]
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in set(linked)
+        )
+        for name in sorted([*filenames, *linked]):
             if name.startswith("."):
                 continue
             path = Path(dirpath) / name
             try:
-                st = path.stat()
+                st = os.lstat(path)
             except OSError:
                 continue
-            if not path.is_file():
-                continue
+            if stat.S_ISLNK(st.st_mode):
+                kind = "symlink"
+            elif stat.S_ISREG(st.st_mode):
+                kind = "file"
+            else:
+                kind = "special"
             found.append(
-                InputFile(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
+                InputFile(
+                    path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns, kind
+                )
             )
     return found
 
@@ -136,6 +152,18 @@ def _reject(relative: str, reason: str, detail: str) -> dict:
 
 
 def _read_one(f: InputFile, max_bytes: int) -> Iterator[dict]:
+    if f.kind == "symlink":
+        yield _reject(
+            f.relative,
+            "symlink",
+            "symbolic links are never followed: copy the article into the folder instead",
+        )
+        return
+    if f.kind != "file":
+        yield _reject(
+            f.relative, "not_a_regular_file", "a FIFO, socket or device file is never read"
+        )
+        return
     if f.size > max_bytes:
         yield _reject(
             f.relative,
@@ -144,9 +172,12 @@ def _read_one(f: InputFile, max_bytes: int) -> Iterator[dict]:
         )
         return
     try:
-        data = f.path.read_bytes()
+        data = _read_no_follow(f.path, max_bytes)
     except OSError as exc:
         yield _reject(f.relative, "unreadable", f"could not read the file: {exc.strerror or exc}")
+        return
+    if len(data) > max_bytes:  # grew since it was listed
+        yield _reject(f.relative, "too_large", f"over the {max_bytes:,}-byte limit for one article")
         return
     digest = hashlib.sha256(data).hexdigest()
     decoded = decode_bytes(data)
@@ -186,6 +217,9 @@ def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator
                 relative, "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}"
             )
             return
+        except RecursionError:
+            yield _reject(relative, "invalid_json", "JSON nested too deeply to be an article")
+            return
         records = payload if isinstance(payload, list) else [payload]
         numbered = [(i + 1, r) for i, r in enumerate(records)]
     else:
@@ -197,6 +231,10 @@ def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator
                 numbered.append((lineno, json.loads(line)))
             except json.JSONDecodeError as exc:
                 yield _reject(f"{relative}#{lineno}", "invalid_json", f"line {lineno}: {exc.msg}")
+            except RecursionError:
+                yield _reject(
+                    f"{relative}#{lineno}", "invalid_json", f"line {lineno}: nested too deeply"
+                )
     single = len(numbered) == 1 and suffix == ".json"
     for n, record in numbered:
         where = relative if single else f"{relative}#{n}"
@@ -215,6 +253,18 @@ def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator
             "record_title": _str_or_none(record.get("title")),
             "record_published_at": _parse_iso_date(record.get("published_at")),
         }
+
+
+def _read_no_follow(path: Path, max_bytes: int) -> bytes:
+    """Read a regular file without following a link swapped in since it was listed."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
 
 
 def _str_or_none(value: object) -> str | None:

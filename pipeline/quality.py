@@ -28,6 +28,9 @@ QUARANTINE_REASONS = (
     "missing_text",
     "not_english",
     "no_content",
+    "symlink",
+    "not_a_regular_file",
+    "too_long",
 )
 DATE_ORIGINS = ("metadata", "date_line", "dateline")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -50,6 +51,16 @@ def hostile_run(tmp_path_factory):
         {"id": "r2", "title": "no text here"},
     ]
     (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    # Paths that lead outside the folder or never end: listed, quarantined, never opened.
+    outside = base / "private memo.txt"
+    outside.write_text(texts[2] + "\nZebulon Quartermaine signed the memo.\n", encoding="utf-8")
+    (folder / "memo link.txt").symlink_to(outside)
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "up.txt").symlink_to("../../../../../../etc/hostname")
+    (folder / "linked folder").symlink_to(base, target_is_directory=True)
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "deep.json").write_text("[" * 10_000 + "]" * 10_000)
+    (folder / "one word.txt").write_text("Buffalo " * 40_000 + "\n")  # 320k characters
     run = run_pipeline(folder, base / "news.duckdb")
     return run
 
@@ -113,9 +124,24 @@ def test_bad_files_quarantined_with_reasons(hostile_run):
         "french.txt": "not_english",
         "huge.txt": "too_large",
         "feed.jsonl#2": "missing_text",
+        "memo link.txt": "symlink",
+        "passwd.txt": "symlink",
+        "up.txt": "symlink",
+        "linked folder": "symlink",
+        "pipe.txt": "not_a_regular_file",
+        "deep.json": "invalid_json",
+        "one word.txt": "too_long",
     }
     assert q["detail"].str.len().min() > 5
     assert set(q.loc[q["reason"] == "not_english", "stage"]) == {"cleaning"}
+
+
+def test_nothing_from_outside_the_folder_is_read(hostile_run):
+    raw = " ".join(hostile_run.query("SELECT raw_text FROM raw_articles")["raw_text"])
+    assert "root:" not in raw  # /etc/passwd
+    assert "Quartermaine" not in raw  # the memo outside the folder
+    names = " ".join(hostile_run.query("SELECT name FROM entities")["name"])
+    assert "Quartermaine" not in names
 
 
 def test_every_input_accounted_for(hostile_run):
