@@ -73,7 +73,8 @@ def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
         )
         current = pd.concat(parts, ignore_index=True).drop(columns=["first_seen"])
         df = carry_first_seen(current, previous, ["source_path", "reason"], "first_seen", now)
-        storage.write_table(con, QUARANTINE, df, order_by=["source_path"])
+        with storage.transaction(con):
+            storage.write_table(con, QUARANTINE, df, order_by=["source_path"])
     return dg.MaterializeResult(
         metadata={
             **table_metadata(df, QUARANTINE),

@@ -93,10 +93,11 @@ def canonical_entities(warehouse: Warehouse):
         spans = storage.read_table(con, NER_SPANS)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
         mentions, entities = canonicalize(spans, texts)
-        storage.write_table(
-            con, ENTITY_MENTIONS, mentions, order_by=["article_id", "start_char", "end_char"]
-        )
-        storage.write_table(con, ENTITIES, entities, order_by=["entity_id"])
+        with storage.transaction(con):  # both tables or neither
+            storage.write_table(
+                con, ENTITY_MENTIONS, mentions, order_by=["article_id", "start_char", "end_char"]
+            )
+            storage.write_table(con, ENTITIES, entities, order_by=["entity_id"])
     yield dg.MaterializeResult(
         asset_key="entity_mentions", metadata=table_metadata(mentions, ENTITY_MENTIONS)
     )

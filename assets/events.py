@@ -99,10 +99,14 @@ def deduplicated_events(warehouse: Warehouse):
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
         named = con.execute("SELECT article_id, entity_id, label FROM entity_mentions").df()
         events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
-        storage.write_table(con, EVENTS, events, order_by=["event_id"])
-        storage.write_table(
-            con, EVENT_MENTIONS, mentions, order_by=["article_id", "sentence_index", "event_id"]
-        )
+        with storage.transaction(con):  # both tables or neither
+            storage.write_table(con, EVENTS, events, order_by=["event_id"])
+            storage.write_table(
+                con,
+                EVENT_MENTIONS,
+                mentions,
+                order_by=["article_id", "sentence_index", "event_id"],
+            )
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
     yield dg.MaterializeResult(
         asset_key="events",

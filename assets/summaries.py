@@ -43,7 +43,8 @@ def _summary_asset(name: str) -> dg.AssetsDefinition:
     def _summary(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             df = compute_summary(con, name)
-            storage.write_table(con, schema, df)
+            with storage.transaction(con):
+                storage.write_table(con, schema, df)
         return dg.MaterializeResult(metadata=table_metadata(df, schema))
 
     return _summary
