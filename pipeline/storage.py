@@ -120,12 +120,14 @@ def publish(
     """Copy the given tables into a fresh file and atomically move it over the published path."""
     published = Path(published_path)
     published.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(published)
+    remove_stale_publish_files(published)
     tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
     try:
         con = duckdb.connect(str(tmp))
         try:
-            con.execute(f"ATTACH '{Path(working_path)}' AS work (READ_ONLY)")
+            con.execute(f"ATTACH {_sql_literal(str(Path(working_path)))} AS work (READ_ONLY)")
             for schema in tables:
                 con.execute(schema.create_sql(f'"{schema.name}"'))
                 con.execute(f'INSERT INTO "{schema.name}" SELECT * FROM work."{schema.name}"')
@@ -134,6 +136,10 @@ def publish(
                     f'SELECT count(*) FROM "{schema.name}"'
                 ).fetchone()[0]
             con.execute("DETACH work")
+            con.execute(
+                f"CREATE TABLE {MARKER_TABLE} AS SELECT 'wirehouse' AS created_by, "
+                "current_timestamp AS published_at"
+            )
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -143,6 +149,70 @@ def publish(
             if leftover.exists():
                 leftover.unlink()
     return counts
+
+
+MARKER_TABLE = "wirehouse_publication"  # marks a file as Wirehouse's own, safe to replace
+
+
+class OutputPathError(ValueError):
+    """NEWS_DUCKDB_PATH cannot be published to; the message says why and what to do."""
+
+
+def check_output_path(published_path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, to publish where it would destroy or fail.
+
+    A directory, an unwritable folder, or an existing file that Wirehouse did not create (another
+    application's DuckDB file, a text file) is never replaced. Files published by earlier
+    versions, which carry every published table but no marker, count as Wirehouse's.
+    """
+    path = Path(published_path)
+    if path.is_dir():
+        raise OutputPathError(f"NEWS_DUCKDB_PATH {path} is a folder; point it at a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputPathError(f"cannot create {path}: {existing} is not writable")
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise OutputPathError(f"NEWS_DUCKDB_PATH {path} exists and is not a regular file")
+    if not _is_wirehouse_file(path):
+        raise OutputPathError(
+            f"{path} exists and was not created by Wirehouse; refusing to replace it. Choose "
+            "another NEWS_DUCKDB_PATH or move that file away."
+        )
+
+
+def _is_wirehouse_file(path: Path) -> bool:
+    from pipeline.schemas import PUBLISHED_TABLES
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False  # not a DuckDB file at all (or not readable as one)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    return MARKER_TABLE in tables or {t.name for t in PUBLISHED_TABLES} <= tables
+
+
+def remove_stale_publish_files(published_path: str | os.PathLike[str]) -> list[Path]:
+    """Delete half-built files a killed publish left behind (runs are serialized, so any
+    temporary file present when a publish starts belongs to a dead run)."""
+    published = Path(published_path)
+    stale = [
+        p
+        for p in published.parent.glob(f".{published.name}.*.tmp*")
+        if p.is_file() and p.name.endswith((".tmp", ".tmp.wal"))
+    ]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pandas as pd
+import pytest
 
 from pipeline import storage
 from pipeline.schemas import Column, TableSchema
-from tests.conftest import ReaderProcess
+from tests.conftest import SEEDS, ReaderProcess, run_pipeline
 
 NUMBERS = TableSchema("numbers", "Test table.", (Column("n", "INTEGER", "A number.", False),))
 
@@ -35,3 +38,49 @@ def test_publish_while_another_process_holds_the_file_open(tmp_path):
         assert comment == "Test table."
         assert reader.ask() == "6"  # the reader keeps its snapshot
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_foreign_files_are_never_replaced(tmp_path):
+    work = tmp_path / ".news.work.duckdb"
+    _work(work, [1])
+    other_app = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(other_app))
+    con.execute("CREATE TABLE customers AS SELECT 42 AS id")
+    con.close()
+    notes = tmp_path / "notes.duckdb"
+    notes.write_text("my notes\n")
+    for victim in (other_app, notes):
+        before = victim.read_bytes()
+        with pytest.raises(storage.OutputPathError, match="not created by Wirehouse"):
+            storage.publish(work, victim, [NUMBERS])
+        assert victim.read_bytes() == before
+    with pytest.raises(storage.OutputPathError, match="is a folder"):
+        storage.check_output_path(tmp_path)
+
+
+def test_own_files_are_replaced_and_stale_temporaries_removed(tmp_path):
+    folder = tmp_path / "it's here"  # a quote in the path must not break the SQL
+    folder.mkdir()
+    work, published = folder / ".news.work.duckdb", folder / "news.duckdb"
+    _work(work, [1, 2])
+    storage.publish(work, published, [NUMBERS])
+    storage.check_output_path(published)  # carries the marker: ours to replace
+    stale = folder / ".news.duckdb.0123abcd.tmp"
+    stale.write_bytes(b"half a database")
+    _work(work, [5])
+    assert storage.publish(work, published, [NUMBERS]) == {"numbers": 1}
+    assert not stale.exists()
+
+
+def test_run_refuses_a_foreign_output_before_any_work(tmp_path):
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    other_app = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(other_app))
+    con.execute("CREATE TABLE customers AS SELECT 42 AS id")
+    con.close()
+    before = other_app.read_bytes()
+    run = run_pipeline(articles, other_app)
+    assert not run.result.success
+    assert other_app.read_bytes() == before
+    assert not storage.working_path_for(other_app).exists()  # nothing was processed
