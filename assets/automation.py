@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import socket
 
 import dagster as dg
 
@@ -9,6 +10,7 @@ from pipeline.feed import decode_cursor, diff, encode_cursor, scan
 from pipeline.resources import ArticleFolder
 
 LAUNCHED_BY = "wirehouse/launched_by"
+PID_TAG, HOST_TAG = "wirehouse/pid", "wirehouse/host"
 SENSOR_INTERVAL_SECONDS = int(os.environ.get("WIREHOUSE_SENSOR_INTERVAL_SECONDS", "30"))
 
 process_files = dg.define_asset_job(
@@ -19,6 +21,47 @@ process_files = dg.define_asset_job(
         "refresh every corpus-level table and publish the DuckDB file."
     ),
 )
+
+
+def process_tags() -> dict[str, str]:
+    """Tags that let a later run tell whether the process running this one is still alive."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs left STARTED by a process of this machine that no longer exists.
+
+    A killed ``make run`` cannot report its own end; left STARTED, it would count against the
+    queue's one-run limit forever. Returns the run ids it marked failed.
+    """
+    host = socket.gethostname()
+    records = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+            tags={HOST_TAG: host},
+        )
+    )
+    failed = []
+    for run in records:
+        pid = run.tags.get(PID_TAG, "")
+        if pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(
+                run, message=f"process {pid} that ran it is gone (killed or crashed)"
+            )
+            failed.append(run.run_id)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ingest_config(files: list[str] | None = None, rescan_all: bool = False) -> dict:
@@ -41,6 +84,8 @@ def article_files_sensor(
 ) -> dg.SensorResult | dg.SkipReason:
     if not articles_folder.root.is_dir():
         return dg.SkipReason(f"input folder {articles_folder.root} does not exist")
+    for run_id in fail_dead_runs(context.instance):
+        context.log.warning(f"marked run {run_id} failed: the process running it is gone")
     previous = decode_cursor(context.cursor)
     current = scan(articles_folder.root)
     changes = diff(previous, current)

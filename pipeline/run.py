@@ -33,14 +33,17 @@ def materialize_all(
     launched_by: str = "cli",
 ) -> dg.ExecuteInJobResult:
     """Run ``process_files`` once: new/changed files (plus ``only_files``) in, tables published."""
-    from assets.automation import LAUNCHED_BY, ingest_config
+    from assets.automation import LAUNCHED_BY, fail_dead_runs, ingest_config, process_tags
 
     defs = build_definitions(articles_dir, duckdb_path)
     job = defs.resolve_job_def("process_files")
+    instance = instance or dg.DagsterInstance.ephemeral()
+    for run_id in fail_dead_runs(instance):
+        print(f"Marked run {run_id} failed: the process that ran it is gone.", file=sys.stderr)
     return job.execute_in_process(
         run_config={**ingest_config(only_files, rescan_all), **QUIET_LOGS},
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        tags={LAUNCHED_BY: launched_by},
+        instance=instance,
+        tags={LAUNCHED_BY: launched_by, **process_tags()},
         raise_on_error=False,
     )
 
