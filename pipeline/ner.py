@@ -73,22 +73,6 @@ def load_ner(model_name: str = MODEL_NAME) -> Language:
     return spacy.load(model_name, exclude=UNUSED_COMPONENTS)
 
 
-def extract_mentions(
-    articles: pd.DataFrame,
-    nlp: Language,
-    batch_size: int = 32,
-    n_process: int = 1,
-) -> pd.DataFrame:
-    """Entity spans with offsets into each article's cleaned text.
-
-    Expects columns ``article_id`` and ``text``. Docs are streamed, never held all at once.
-    """
-    chunks = list(iter_mentions(articles, nlp, batch_size, n_process, chunk_size=len(articles)))
-    if not chunks:
-        return pd.DataFrame(columns=MENTION_COLUMNS)
-    return pd.concat([spans for _, spans in chunks], ignore_index=True)
-
-
 def iter_mentions(
     articles: pd.DataFrame,
     nlp: Language,
