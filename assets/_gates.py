@@ -15,10 +15,9 @@ def table_metadata(df: pd.DataFrame, schema: TableSchema | None = None) -> dict[
 
     Working tables without a published contract get their column schema from the DataFrame.
     """
-    preview = df.head(PREVIEW_ROWS).copy()
+    preview = df.head(PREVIEW_ROWS).astype(object)
     for col in preview.columns:
-        if preview[col].dtype == object:
-            preview[col] = preview[col].map(lambda v: _short(v))
+        preview[col] = preview[col].map(_cell)
     return {
         "dagster/row_count": dg.MetadataValue.int(len(df)),
         "dagster/column_schema": _column_schema(df, schema),
@@ -47,8 +46,11 @@ def _column_schema(df: pd.DataFrame, schema: TableSchema | None) -> dg.TableSche
     )
 
 
-def _short(value: object, limit: int = 80) -> object:
-    text = str(value) if not isinstance(value, str) else value
+def _cell(value: object, limit: int = 80) -> str:
+    """A preview cell: empty for NULL (never "nan"/"None"), long text cut with an ellipsis."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return ""
+    text = value if isinstance(value, str) else str(value)
     text = text.replace("\n", " ").replace("|", "/")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -24,10 +24,11 @@ PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
 def news_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     counts = warehouse.publish()
     context.log.info(f"published {warehouse.published_path}: {counts}")
+    rows = "\n".join(f"| `{name}` | {n:,} |" for name, n in counts.items())
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(warehouse.published_path.resolve())),
-            "tables": dg.MetadataValue.json(counts),
-            "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+            "tables": dg.MetadataValue.md(f"| table | rows |\n|---|---:|\n{rows}"),
+            "row_counts": dg.MetadataValue.json(counts),
         }
     )

@@ -143,3 +143,23 @@ def test_summaries_reconcile_with_detail_tables(seed_run):
     assert daily == direct > 0
     coverage = seed_run.query("SELECT sum(n_articles) AS n FROM source_coverage")["n"].iloc[0]
     assert coverage == 5
+
+
+def _metadata(seed_run, node, key=None):
+    mats = seed_run.result.asset_materializations_for_node(node)
+    found = [m for m in mats if key is None or m.asset_key.to_user_string() == key]
+    return found[0].metadata
+
+
+def test_ui_metadata_counts_what_it_says(seed_run):
+    published = _metadata(seed_run, "news_database")["row_counts"].value
+    for table in PUBLISHED_TABLES:
+        n = seed_run.query(f'SELECT count(*) AS n FROM "{table.name}"')["n"].iloc[0]
+        assert published[table.name] == n
+    raw = _metadata(seed_run, "raw_articles")
+    assert raw["files_read"].value == raw["files_in_folder"].value == 5
+    preview = _metadata(seed_run, "articles")["preview"].value
+    cells = [c.strip() for c in preview.split("|")]
+    assert "" in cells  # duplicate_of is NULL for every seed: shown empty ...
+    assert not {"nan", "None", "NaT", "<NA>"} & set(cells)  # ... never as a placeholder
+    assert seed_run.result.dagster_run.job_name == "process_files"
