@@ -1,11 +1,14 @@
 """Shared plumbing of the steps: metadata for the UI and the blocking Great Expectations gate."""
 
+import re
+
 import dagster as dg
 import pandas as pd
 
+from pipeline import storage
 from pipeline.quality import suites, validate_frame
 from pipeline.resources import QualitySettings, Warehouse
-from pipeline.schemas import BY_NAME, TableSchema
+from pipeline.schemas import BY_NAME, PUBLISHED_TABLES, TableSchema
 
 PREVIEW_ROWS = 10
 
@@ -55,12 +58,36 @@ def _cell(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def run_gate(table: str, warehouse: Warehouse, quality: QualitySettings) -> dg.AssetCheckResult:
-    """Validate a freshly written table with its GE suite; the result blocks downstream steps."""
+GATED_TABLES = (*(t.name for t in PUBLISHED_TABLES), "ner_spans", "event_candidates")
+
+
+def suite_tables(query: str) -> list[str]:
+    """The working tables a suite's SQL reads: its verdict holds for their current versions."""
+    return [t for t in GATED_TABLES if re.search(rf"\b{t}\b", query)]
+
+
+def gate_names(min_articles: int = 1) -> list[str]:
+    """Every blocking gate, by check name: all must have passed before anything is published."""
+    return [f"{name}_quality" for name in suites(min_articles)]
+
+
+def run_gate(
+    table: str, warehouse: Warehouse, quality: QualitySettings, check_name: str | None = None
+) -> dg.AssetCheckResult:
+    """Validate a freshly written table with its GE suite; the result blocks downstream steps.
+
+    The verdict is also written to the working database with the versions of the tables it
+    saw, so that publishing can refuse a state whose gates failed or never ran, whatever
+    was launched.
+    """
     suite = suites(min_articles=quality.min_articles)[table]
     with warehouse.connect(read_only=True) as con:
         frame = con.execute(suite.query).df()
     report = validate_frame(frame, suite)
+    with warehouse.connect() as con, storage.transaction(con):
+        storage.record_gate(
+            con, check_name or f"{table}_quality", report.success, suite_tables(suite.query)
+        )
     failed = report.failures()
     return dg.AssetCheckResult(
         passed=report.success,
@@ -100,7 +127,7 @@ def gate_check(table: str, description: str, suite: str | None = None) -> dg.Ass
         description=description,
     )
     def _check(warehouse: Warehouse, quality: QualitySettings) -> dg.AssetCheckResult:
-        return run_gate(suite_name, warehouse, quality)
+        return run_gate(suite_name, warehouse, quality, f"{suite_name}_quality")
 
     return _check
 

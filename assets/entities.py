@@ -111,6 +111,10 @@ def canonical_entities(warehouse: Warehouse):
     )
 
 
+ner_spans_quality = gate_check(
+    "ner_spans",
+    "Spans cut exactly their text out of articles.text; labels allowed; only kept articles.",
+)
 entity_mentions_quality = gate_check(
     "entity_mentions",
     "Offsets cut exactly the mention out of articles.text; labels allowed; entity exists.",

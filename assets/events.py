@@ -120,6 +120,10 @@ def deduplicated_events(warehouse: Warehouse):
     )
 
 
+event_candidates_quality = gate_check(
+    "event_candidates",
+    "Sentences cut exactly out of articles.text; known types; triggers inside their sentence.",
+)
 events_quality = gate_check(
     "events", "Unique ids; known types; every event has mentions and its counts reconcile."
 )

@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+from assets._gates import gate_names
 from assets.summaries import DAILY
-from pipeline.resources import Warehouse
+from pipeline import storage
+from pipeline.resources import QualitySettings, Warehouse
 from pipeline.schemas import PUBLISHED_TABLES
 
 PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
@@ -21,7 +23,16 @@ PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
         "their snapshot, and a failed gate leaves the published tables untouched."
     ),
 )
-def news_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def news_database(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, quality: QualitySettings
+) -> dg.MaterializeResult:
+    with warehouse.connect(read_only=True) as con:
+        problems = storage.gate_problems(con, gate_names(quality.min_articles))
+    if problems:
+        raise dg.Failure(
+            description="Not published, the published file is unchanged: " + "; ".join(problems),
+            metadata={"problems": dg.MetadataValue.json(problems)},
+        )
     counts = warehouse.publish()
     context.log.info(f"published {warehouse.published_path}: {counts}")
     rows = "\n".join(f"| `{name}` | {n:,} |" for name, n in counts.items())
@@ -31,4 +42,25 @@ def news_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
             "tables": dg.MetadataValue.md(f"| table | rows |\n|---|---:|\n{rows}"),
             "row_counts": dg.MetadataValue.json(counts),
         }
+    )
+
+
+@dg.asset_check(
+    asset=news_database,
+    name="news_database_quality",
+    blocking=True,
+    description=(
+        "The published file holds exactly the checked working tables: row counts and a checksum "
+        "over every row agree (also verified before the file replaced the old one)."
+    ),
+)
+def news_database_quality(warehouse: Warehouse) -> dg.AssetCheckResult:
+    differences = storage.compare_published(
+        warehouse.working_path, warehouse.published_path, PUBLISHED_TABLES
+    )
+    return dg.AssetCheckResult(
+        passed=not differences,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(differences) or "identical to the working tables",
+        metadata={"tables_compared": dg.MetadataValue.int(len(PUBLISHED_TABLES))},
     )

@@ -32,11 +32,14 @@ ALL_CHECKS = [
     cleaning.quarantine_quality,
     cleaning.input_coverage_quality,
     cleaning.quarantine_share,
+    entities.ner_spans_quality,
     entities.entity_mentions_quality,
     entities.entities_quality,
+    events.event_candidates_quality,
     events.events_quality,
     events.event_mentions_quality,
     *summaries.summary_checks,
+    publish.news_database_quality,
 ]
 
 

@@ -179,6 +179,50 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                 *_true("article_exists", "span_matches_text", "offsets_in_text", "entity_exists"),
             ),
         ),
+        "ner_spans": Suite(
+            "ner_spans",
+            """SELECT s.article_id, s.sentence_index, s.ner_label, s.text IS NOT NULL AS has_text,
+                      a.article_id IS NOT NULL AND a.duplicate_of IS NULL AS article_kept,
+                      substr(a.text, s.start_char + 1, s.end_char - s.start_char) = s.text
+                          AS span_matches_text
+               FROM ner_spans s LEFT JOIN articles a USING (article_id)""",
+            (
+                *_not_null("article_id", "sentence_index", "ner_label"),
+                _e(
+                    "ExpectColumnValuesToBeInSet",
+                    column="ner_label",
+                    value_set=sorted(ENTITY_LABELS),
+                ),
+                _e("ExpectColumnValuesToBeBetween", column="sentence_index", min_value=0),
+                *_true("has_text", "article_kept", "span_matches_text"),
+            ),
+        ),
+        "event_candidates": Suite(
+            "event_candidates",
+            """SELECT c.article_id, c.event_type, c.tense, c.date_precision,
+                      a.article_id IS NOT NULL AS article_exists,
+                      substr(a.text, c.start_char + 1, c.end_char - c.start_char) = c.sentence
+                          AS sentence_matches_text,
+                      c.trigger_start >= 0 AND c.trigger_start < length(c.sentence)
+                          AS trigger_in_sentence,
+                      (c.date_value IS NULL) = (c.date_precision IS NULL) AS precision_iff_date
+               FROM event_candidates c LEFT JOIN articles a USING (article_id)""",
+            (
+                *_not_null("article_id", "event_type", "tense"),
+                _e("ExpectColumnValuesToBeInSet", column="event_type", value_set=list(EVENT_TYPES)),
+                _e(
+                    "ExpectColumnValuesToBeInSet",
+                    column="date_precision",
+                    value_set=["day", "month", "year"],
+                ),
+                *_true(
+                    "article_exists",
+                    "sentence_matches_text",
+                    "trigger_in_sentence",
+                    "precision_iff_date",
+                ),
+            ),
+        ),
         "entities": Suite(
             "entities",
             """SELECT e.*, coalesce(c.n, 0) = e.n_mentions AS n_mentions_reconciles,

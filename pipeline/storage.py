@@ -8,6 +8,7 @@ failed gate leaves the published tables exactly as they were.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -97,6 +98,7 @@ def write_table(
             con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
         finally:
             con.unregister("_incoming")
+    bump_version(con, target)
     return len(frame)
 
 
@@ -110,6 +112,74 @@ def replace_untyped(
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming ORDER BY {order}')
     finally:
         con.unregister("_incoming")
+    bump_version(con, name)
+
+
+# --- which gates passed on which version of which table -------------------------------------
+
+VERSIONS_TABLE = "table_versions"
+GATES_TABLE = "gate_results"
+
+
+def bump_version(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Give a table a new version id; written in the same transaction as the table itself."""
+    version = uuid.uuid4().hex
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (table_name VARCHAR, version VARCHAR)"
+    )
+    con.execute(f"DELETE FROM {VERSIONS_TABLE} WHERE table_name = ?", [name])
+    con.execute(f"INSERT INTO {VERSIONS_TABLE} VALUES (?, ?)", [name, version])
+    return version
+
+
+def current_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not table_exists(con, VERSIONS_TABLE):
+        return {}
+    return dict(con.execute(f"SELECT table_name, version FROM {VERSIONS_TABLE}").fetchall())
+
+
+def record_gate(
+    con: duckdb.DuckDBPyConnection, check: str, passed: bool, tables: Iterable[str]
+) -> None:
+    """Remember that ``check`` passed (or not) on the current versions of ``tables``."""
+    versions = current_versions(con)
+    state = json.dumps({t: versions.get(t) for t in sorted(tables)}, sort_keys=True)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {GATES_TABLE} (check_name VARCHAR, passed BOOLEAN, "
+        "table_versions VARCHAR, checked_at TIMESTAMP)"
+    )
+    con.execute(f"DELETE FROM {GATES_TABLE} WHERE check_name = ?", [check])
+    con.execute(
+        f"INSERT INTO {GATES_TABLE} VALUES (?, ?, ?, current_timestamp)", [check, passed, state]
+    )
+
+
+def gate_problems(con: duckdb.DuckDBPyConnection, checks: Iterable[str]) -> list[str]:
+    """Why the working state may not be published: gates missing, failed or run on old data."""
+    versions = current_versions(con)
+    recorded = (
+        {
+            c: (p, json.loads(v))
+            for c, p, v in con.execute(
+                f"SELECT check_name, passed, table_versions FROM {GATES_TABLE}"
+            ).fetchall()
+        }
+        if table_exists(con, GATES_TABLE)
+        else {}
+    )
+    problems = []
+    for check in sorted(checks):
+        if check not in recorded:
+            problems.append(f"gate {check} has not run on the working tables")
+            continue
+        passed, state = recorded[check]
+        if not passed:
+            problems.append(f"gate {check} failed")
+            continue
+        stale = sorted(t for t, v in state.items() if versions.get(t) != v)
+        if stale:
+            problems.append(f"gate {check} has not run since {', '.join(stale)} changed")
+    return problems
 
 
 def publish(
@@ -132,9 +202,7 @@ def publish(
                 con.execute(schema.create_sql(f'"{schema.name}"'))
                 con.execute(f'INSERT INTO "{schema.name}" SELECT * FROM work."{schema.name}"')
                 _comment(con, schema)
-                counts[schema.name] = con.execute(
-                    f'SELECT count(*) FROM "{schema.name}"'
-                ).fetchone()[0]
+                counts[schema.name] = _verify_copy(con, schema.name)
             con.execute("DETACH work")
             con.execute(
                 f"CREATE TABLE {MARKER_TABLE} AS SELECT 'wirehouse' AS created_by, "
@@ -213,6 +281,43 @@ def remove_stale_publish_files(published_path: str | os.PathLike[str]) -> list[P
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+class PublishMismatch(RuntimeError):
+    """The file about to be published differs from the checked working tables."""
+
+
+def _verify_copy(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Row count and a checksum over every row, new file against working table; the count."""
+    sql = 'SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {} t'
+    new = con.execute(sql.format(f'"{name}"')).fetchone()
+    old = con.execute(sql.format(f'work."{name}"')).fetchone()
+    if new != old:
+        raise PublishMismatch(
+            f"{name}: the new file holds {new[0]} rows (checksum {new[1]}), the checked working "
+            f"table {old[0]} (checksum {old[1]}); not published"
+        )
+    return int(new[0])
+
+
+def compare_published(
+    working_path: str | os.PathLike[str],
+    published_path: str | os.PathLike[str],
+    tables: Iterable[TableSchema],
+) -> list[str]:
+    """Tables whose published rows differ from the working ones (count or checksum)."""
+    con = duckdb.connect(str(published_path), read_only=True)
+    try:
+        con.execute(f"ATTACH {_sql_literal(str(Path(working_path)))} AS work (READ_ONLY)")
+        differences = []
+        for schema in tables:
+            try:
+                _verify_copy(con, schema.name)
+            except PublishMismatch as exc:
+                differences.append(str(exc))
+        return differences
+    finally:
+        con.close()
 
 
 def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
