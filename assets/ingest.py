@@ -47,7 +47,8 @@ def raw_articles(
     warehouse: Warehouse,
 ) -> dg.MaterializeResult:
     listing = list_input_files(articles_folder.root)
-    current = {f.relative: f.fingerprint for f in listing}
+    current = {f.relative: f.fingerprint for f in listing if f.kind != "unstatable"}
+    untouchable = {f.relative for f in listing if f.kind == "unstatable"}
     now = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.connect() as con:
         previous_files = _previous(con, INPUT_FILES.name)
@@ -56,7 +57,10 @@ def raw_articles(
             if previous_files is not None
             else {}
         )
+        for path in untouchable & set(known):  # keep what we had for files we cannot see now
+            current[path] = known[path]
         to_read, gone = plan_reads(known, current, set(config.files), config.rescan_all)
+        to_read -= untouchable
         result = read_articles(articles_folder.root, only=to_read, listing=listing)
         previous = _previous(con, RAW_ARTICLES.name)
         previous_rejects = _previous(con, INGEST_REJECTS)

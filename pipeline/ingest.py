@@ -39,7 +39,9 @@ class InputFile:
     relative: str
     size: int
     mtime_ns: int
-    kind: str = "file"  # or "symlink", "special" (FIFO, socket, device): listed, never read
+    # or "symlink", "special" (FIFO, socket, device): listed, never read; "unstatable": there but
+    # its metadata unreadable for now (kept as it was)
+    kind: str = "file"
 
     @property
     def fingerprint(self) -> str:
@@ -69,7 +71,11 @@ def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
             path = Path(dirpath) / name
             try:
                 st = os.lstat(path)
+            except FileNotFoundError:
+                continue  # deleted while we looked
             except OSError:
+                # There, but not inspectable right now: neither read nor retired (its rows stay).
+                found.append(InputFile(path, path.relative_to(root).as_posix(), 0, 0, "unstatable"))
                 continue
             if stat.S_ISLNK(st.st_mode):
                 kind = "symlink"

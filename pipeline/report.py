@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -20,11 +21,23 @@ def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float
     ]
     for check in failed_checks:
         lines.append(f"  gate failed: {check.asset_key.to_user_string()} / {check.check_name}")
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            message = error.message.strip().splitlines()[-1] if error else "unknown error"
+            lines.append(f"  step failed: {event.step_key}: {message}")
     path = Path(published_path)
     if not path.exists():
-        lines.append(f"No published database at {path} (nothing has passed the gates yet).")
+        lines.append(f"No published database at {path} yet.")
         return "\n".join(lines)
-    lines.append(f"Published tables in {path}:")
+    if result.success:
+        lines.append(f"Published tables in {path}:")
+    else:
+        stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(
+            f"This run published nothing. {path} still holds the tables of an earlier run, "
+            f"published {stamp}:"
+        )
     con = duckdb.connect(str(path), read_only=True)
     try:
         for t in PUBLISHED_TABLES:

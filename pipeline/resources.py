@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +55,7 @@ class Warehouse(dg.ConfigurableResource):
         log = context.log.info if context.log else None
         storage.check_output_path(self.published_path)  # fail before any work, not at publish
         with storage.exclusive_lock(self.working_path, on_wait=log):
-            self.keep_open()
+            self.keep_open(log)
             try:
                 yield self
             finally:
@@ -69,10 +70,37 @@ class Warehouse(dg.ConfigurableResource):
         with storage.connect(self.working_path, read_only=read_only) as con:
             yield con
 
-    def keep_open(self) -> None:
-        if not self._open:
-            self.working_path.parent.mkdir(parents=True, exist_ok=True)
-            self._open.append(duckdb.connect(str(self.working_path)))
+    def keep_open(self, log=None, timeout_s: float = 600.0) -> None:
+        """Open the run's connection, waiting while another process holds the file.
+
+        Any other process that has the working database open, even read-only (a ``duckdb``
+        shell, a notebook), keeps DuckDB from opening it for writing.
+        """
+        if self._open:
+            return
+        self.working_path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout_s
+        said = False
+        while True:
+            try:
+                self._open.append(duckdb.connect(str(self.working_path)))
+                return
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"gave up after {timeout_s:.0f} s: another process keeps "
+                        f"{self.working_path} open; close it (query {self.published_path} "
+                        "instead) and run again"
+                    ) from None
+                if not said and log:
+                    log(
+                        f"another process holds {self.working_path} open; waiting for it to "
+                        "close it (query the published file instead)"
+                    )
+                said = True
+                time.sleep(1.0)
 
     def _close(self) -> None:
         while self._open:

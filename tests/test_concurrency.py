@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import pandas as pd
@@ -75,3 +76,19 @@ def test_parallel_backfills_serialize_and_match_a_full_rebuild(tmp_path):
         a = parallel[name].drop(columns=TIMESTAMPS, errors="ignore")
         b = rebuilt[name].drop(columns=TIMESTAMPS, errors="ignore")
         pd.testing.assert_frame_equal(a, b, obj=name)
+
+
+def test_run_waits_for_a_reader_of_the_working_database(tmp_path):
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    db = tmp_path / "news.duckdb"
+    assert run_pipeline(articles, db).result.success
+    reader = ReaderProcess(storage.working_path_for(db), "SELECT count(*) FROM articles")
+    assert reader.ask() == "5"  # it holds the working file open
+    release = threading.Timer(3.0, reader.__exit__, args=(None, None, None))
+    release.start()
+    started = time.monotonic()
+    again = run_pipeline(articles, db)
+    release.join()
+    assert again.result.success
+    assert time.monotonic() - started >= 3.0  # it waited instead of failing on the lock

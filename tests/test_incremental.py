@@ -123,3 +123,25 @@ def test_changed_and_deleted_files(tmp_path):
 
     rebuilt = run_pipeline(folder, tmp_path / "rebuilt.duckdb")
     _assert_same(tables, snapshot(rebuilt.db_path))
+
+
+def test_a_file_that_cannot_be_inspected_keeps_its_rows(tmp_path, monkeypatch):
+    folder = tmp_path / "inbox"
+    shutil.copytree(SEEDS, folder)
+    db = tmp_path / "news.duckdb"
+    assert run_pipeline(folder, db).result.success
+    before = snapshot(db)
+    blocked = sorted(p.name for p in folder.iterdir())[2]
+    real_lstat = os.lstat
+
+    def flaky_lstat(path, *args, **kwargs):
+        if str(path).endswith(blocked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr("pipeline.ingest.os.lstat", flaky_lstat)
+    again = run_pipeline(folder, db)
+    assert again.result.success
+    raw = again.result.asset_materializations_for_node("raw_articles")[0].metadata
+    assert raw["retired_files"].value == []
+    _assert_same(before, snapshot(db))  # nothing retired, nothing changed
