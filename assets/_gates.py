@@ -51,8 +51,10 @@ def _column_schema(df: pd.DataFrame, schema: TableSchema | None) -> dg.TableSche
 
 def _cell(value: object, limit: int = 80) -> str:
     """A preview cell: empty for NULL (never "nan"/"None"), long text cut with an ellipsis."""
-    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
+    if not pd.api.types.is_scalar(value) and not isinstance(value, dict):
+        value = [v.item() if hasattr(v, "item") else v for v in value]  # numpy arrays
     text = value if isinstance(value, str) else str(value)
     text = text.replace("\n", " ").replace("|", "/")
     return text if len(text) <= limit else text[: limit - 1] + "…"
