@@ -42,7 +42,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -w workspace.yaml
+	DAGSTER_PORT=$(DAGSTER_PORT) WIREHOUSE_BIN=$(BIN) bash deploy/dev.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

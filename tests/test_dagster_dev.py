@@ -80,13 +80,14 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
         "NEWS_ARTICLES_DIR": str(inbox),
         "NEWS_DUCKDB_PATH": str(db),
         "WIREHOUSE_SENSOR_INTERVAL_SECONDS": "5",
+        "DAGSTER_PORT": str(port),
+        "WIREHOUSE_BIN": str(Path(sys.executable).parent),
         "DAGSTER_DISABLE_TELEMETRY": "true",
     }
     log = tmp_path / "dagster-dev.log"
-    dagster = Path(sys.executable).parent / "dagster"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+            ["bash", "deploy/dev.sh"],  # what `make dev` runs
             cwd=REPO,
             env=env,
             stdout=out,
@@ -110,6 +111,7 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
         shutil.copy(seeds[1], inbox / seeds[1].name)
         _wait_for(lambda: seeds[1].name in _published_paths(db), "the dropped file", proc, log)
         assert _published_paths(db) == {seeds[0].name, seeds[1].name}
+        assert "SupersessionWarning" not in log.read_text()
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
