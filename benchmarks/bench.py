@@ -461,6 +461,11 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
         print(f"  {key:<{width}} " + " ".join(f"{fmt(c, 2):>8}" for c in cells))
     totals = [sum(v[1] for v in steps[c].values()) for c in ("cold", "incremental", "one-file")]
     print(f"  {'(sum of steps)':<{width}} " + " ".join(f"{fmt(t, 2):>8}" for t in totals))
+    outside = [m.wall_s - t for m, t in zip((cold, incr, one), totals, strict=True)]
+    print(
+        f"  {'(wall - steps: start-up, imports)':<{width}} "
+        + " ".join(f"{fmt(t, 2):>8}" for t in outside)
+    )
 
     wh = cold.wall_s
     print()
