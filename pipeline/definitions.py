@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import automation, cleaning, entities, events, ingest, publish, summaries
+from assets import automation, cleaning, digest, entities, events, ingest, publish, summaries
 from pipeline.resources import (
     DEFAULT_ARTICLES_DIR,
     DEFAULT_DUCKDB_PATH,
@@ -25,6 +25,7 @@ ALL_ASSETS = [
     events.deduplicated_events,
     *summaries.summary_assets,
     publish.news_database,
+    digest.digest,
 ]
 ALL_CHECKS = [
     ingest.raw_articles_quality,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from pipeline.schemas import PUBLISHED_TABLES
 
 
@@ -163,3 +165,18 @@ def test_ui_metadata_counts_what_it_says(seed_run):
     assert "" in cells  # duplicate_of is NULL for every seed: shown empty ...
     assert not {"nan", "None", "NaT", "<NA>"} & set(cells)  # ... never as a placeholder
     assert seed_run.result.dagster_run.job_name == "process_files"
+
+
+def test_digest_is_a_self_contained_page_with_the_top_event(seed_run):
+    page = (seed_run.db_path.parent / "digest.html").read_text(encoding="utf-8")
+    top = seed_run.query(
+        "SELECT title FROM events ORDER BY n_articles DESC, n_sources DESC, event_id LIMIT 1"
+    )["title"].iloc[0]
+    assert html.escape(top) in page
+    assert page.count("<svg") == 2  # events per day, names over time: inline charts
+    lowered = page.lower()
+    for fetches in ("<script", "<link", "src=", "url(http", "@import"):
+        assert fetches not in lowered  # nothing to load: it opens offline
+    assert "Rejected inputs" in page
+    meta = _metadata(seed_run, "digest")
+    assert meta["path"].value.endswith("digest.html")
