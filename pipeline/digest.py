@@ -17,6 +17,7 @@ import pandas as pd
 TOP_STORIES = 15
 TOP_NAMES = 8
 TYPE_COLORS = 12  # distinct colours before types share one
+LONG_SPAN_DAYS = 120  # beyond this, daily bars are too thin to read: one bar per month
 
 
 def render_digest(con: duckdb.DuckDBPyConnection, generated_at: datetime) -> str:
@@ -62,7 +63,7 @@ def render_digest(con: duckdb.DuckDBPyConnection, generated_at: datetime) -> str
         f"<p class='meta'>Generated {_e(generated_at.strftime('%Y-%m-%d %H:%M'))} UTC from "
         f"{counts['articles']:,} articles: {counts['events']:,} events, "
         f"{counts['entities']:,} entities, {counts['quarantine']:,} rejected inputs.</p>",
-        "<h2>Events per day, by type</h2>",
+        "<h2>Events over time, by type</h2>",
         _events_chart(timeline),
         "<h2>Most reported events</h2>",
         _top_events_table(top),
@@ -90,7 +91,10 @@ def _head(generated_at: datetime) -> str:
 def _events_chart(timeline: pd.DataFrame) -> str:
     if timeline.empty:
         return "<p>No dated events yet.</p>"
-    table = timeline.pivot_table(
+    days = pd.to_datetime(timeline["day"])
+    monthly = (days.max() - days.min()).days > LONG_SPAN_DAYS
+    bucket = days.dt.to_period("M").dt.to_timestamp() if monthly else days
+    table = timeline.assign(day=bucket).pivot_table(
         index="day", columns="event_type", values="n_events", aggfunc="sum", fill_value=0
     ).sort_index()
     order = table.sum().sort_values(ascending=False).index
@@ -106,10 +110,10 @@ def _events_chart(timeline: pd.DataFrame) -> str:
             bottom=bottom,
             label=str(column),
             color=cmap(k % TYPE_COLORS),
-            width=0.9,
+            width=25 if monthly else 0.9,
         )
         bottom = values if bottom is None else bottom + values
-    ax.set_ylabel("events")
+    ax.set_ylabel("events per month" if monthly else "events per day")
     ax.legend(fontsize=7, ncol=4, loc="upper left", frameon=False)
     return _svg(fig)
 
