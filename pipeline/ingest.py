@@ -215,6 +215,16 @@ _NO_RECORD = {
 
 
 def _read_records(relative: str, text: str, suffix: str, base: dict) -> Iterator[dict]:
+    """Every record of a JSON/JSONL file, or a rejection: a file never vanishes unaccounted."""
+    produced = False
+    for item in _records(relative, text, suffix, base):
+        produced = True
+        yield item
+    if not produced:
+        yield _reject(relative, "missing_text", "the JSON file holds no records")
+
+
+def _records(relative: str, text: str, suffix: str, base: dict) -> Iterator[dict]:
     if suffix == ".json":
         try:
             payload = json.loads(text)
