@@ -139,6 +139,11 @@ def test_suffixes_spacing_and_descriptors_do_not_make_new_people():
         ]
     )
     assert len(entities) == 4
+    # Not just four entities: the right mentions in each (pairs a0/a1, a2/a3, a4/a5, a6/a7).
+    entity_of = dict(zip(out["article_id"], out["entity_id"], strict=True))
+    groups = [{entity_of[f"a{i}"], entity_of[f"a{i + 1}"]} for i in range(0, 8, 2)]
+    assert all(len(g) == 1 for g in groups)
+    assert len(set().union(*groups)) == 4
     assert normalize_name("Martin Luther King Jr.") == "martin luther king"
     assert normalize_name("Jr.") == "jr"
 
