@@ -144,7 +144,8 @@ def _top_events_table(top: pd.DataFrame) -> str:
         return "<p>No events yet.</p>"
     rows = []
     for r in top.itertuples(index=False):
-        titles = [t for t in (r.article_titles if r.article_titles is not None else [])][:5]
+        found = r.article_titles
+        titles = [] if found is None or pd.api.types.is_scalar(found) else list(found)[:5]
         rows.append(
             "<tr>"
             f"<td>{_e(r.title)}<br><small>{_e(r.event_id)}</small></td>"
