@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import html
+import shutil
+from datetime import datetime
 
+import duckdb
+
+from pipeline.digest import render_digest
 from pipeline.schemas import PUBLISHED_TABLES
 
 
@@ -180,3 +185,19 @@ def test_digest_is_a_self_contained_page_with_the_top_event(seed_run):
     assert "Rejected inputs" in page
     meta = _metadata(seed_run, "digest")
     assert meta["path"].value.endswith("digest.html")
+
+
+def test_digest_renders_untitled_articles_and_empty_tables(seed_run, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(seed_run.db_path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("UPDATE articles SET title = NULL")
+        page = render_digest(con, datetime(2026, 1, 1))
+        assert "Most reported events" in page and "<td></td>" in page
+        con.execute("DELETE FROM event_timeline")
+        con.execute("DELETE FROM daily_entity_counts")
+        page = render_digest(con, datetime(2026, 1, 1))
+        assert "No dated events yet" in page and "<svg" not in page
+    finally:
+        con.close()
