@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
-from pipeline.dedup import deduplicate, intersect, mention_interval
+from pipeline import dedup
+from pipeline.dedup import (
+    LocalEvent,
+    cluster_local_events,
+    deduplicate,
+    intersect,
+    mention_interval,
+)
 from pipeline.events import detect_event_mentions
+from pipeline.similarity import tfidf_cosine
 
 PEOPLE = {
     "Antony Blinken": "PERSON",
@@ -169,3 +178,96 @@ def test_background_mention_of_earlier_visit_is_its_own_event():
     visits = events[(events["event_type"] == "CONSULT") & (events["event_mode"] == "visit")]
     assert len(visits) == 2
     assert _primary_event(mentions, "x") in set(visits["event_id"])
+
+
+def _all_pairs_merge(events, threshold):
+    """Greedy union over the full similarity matrix of each type/mode: how background events
+    were merged before candidate pairs, kept here as the reference (small inputs only)."""
+    parent = list(range(len(events)))
+    window = [ev.interval for ev in events]
+    articles = [{ev.article_id} for ev in events]
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    blocks = {}
+    for i, ev in enumerate(events):
+        blocks.setdefault((ev.event_type, ev.mode), []).append(i)
+    for members in blocks.values():
+        group = [events[i] for i in members]
+        sharp = {"sharp_idf": True}
+        sims = (
+            dedup.ACTOR_WEIGHT * tfidf_cosine([e.actors for e in group], binary=True, **sharp)
+            + dedup.PLACE_WEIGHT * tfidf_cosine([e.places for e in group], binary=True, **sharp)
+            + dedup.TEXT_WEIGHT * tfidf_cosine([e.words for e in group], **sharp)
+        )
+        pairs = np.argwhere(np.triu(sims, k=1) >= threshold)
+        for a, b in sorted(pairs.tolist(), key=lambda p: (-sims[p[0], p[1]], p[0], p[1])):
+            ia, ib = members[a], members[b]
+            ra, rb = find(ia), find(ib)
+            if events[ia].article_id == events[ib].article_id or ra == rb:
+                continue
+            if articles[ra] & articles[rb]:
+                continue
+            joint = intersect(window[ra], window[rb])
+            if joint is None:
+                continue
+            root, child = min(ra, rb), max(ra, rb)
+            parent[child] = root
+            window[root] = joint
+            articles[root] = articles[root] | articles[child]
+    return [find(i) for i in range(len(events))]
+
+
+def _local_events(n, seed):
+    """Local events of two types over a year, with overlapping and disjoint windows."""
+    rng = np.random.default_rng(seed)
+    people = [f"person{k}" for k in range(25)]
+    places = [f"place{k}" for k in range(6)]
+    words = [f"word{k}" for k in range(40)]
+    events = []
+    for i in range(n):
+        start = date(2020, 1, 1) + timedelta(days=int(rng.integers(0, 365)))
+        span = int(rng.choice([2, 22, 30, 365]))
+        interval = (None, None) if rng.random() < 0.1 else (start, start + timedelta(days=span))
+        ev = LocalEvent(
+            f"art{rng.integers(n // 2)}", str(rng.choice(["MEET", "DEAL"])), "", [i], interval
+        )
+        ev.actors.update(rng.choice(people, 2).tolist())
+        ev.places.update(rng.choice(places, 1).tolist())
+        ev.words.update(rng.choice(words, 5).tolist())
+        events.append(ev)
+    return events
+
+
+def test_merging_on_candidate_pairs_matches_the_all_pairs_merging(monkeypatch):
+    for seed in range(3):
+        events = _local_events(300, seed)
+        expected = _all_pairs_merge(events, dedup.MERGE_THRESHOLD)
+        assert cluster_local_events(events) == expected
+        monkeypatch.setattr(dedup, "EVENT_MAX_DF", 10**6)
+        assert cluster_local_events(events) == expected
+        monkeypatch.undo()
+
+
+def test_row_order_of_the_candidates_does_not_change_the_events():
+    articles = {
+        "a": (
+            "Antony Blinken spoke by phone with Qin Gang on Wednesday.\nThe call covered Taiwan.",
+            date(2023, 6, 14),
+        ),
+        "b": (
+            "In a phone call, Qin Gang told Antony Blinken to respect China.\n"
+            "Analysts were cautious.",
+            date(2023, 6, 14),
+        ),
+        "c": ("Tara Reid checked into rehab at Promises in Malibu.", None),
+    }
+    events, mentions = _corpus(articles)
+    reversed_events, reversed_mentions = _corpus(dict(reversed(list(articles.items()))))
+    assert set(events["event_id"]) == set(reversed_events["event_id"])
+    assert set(zip(mentions["event_id"], mentions["article_id"], strict=True)) == set(
+        zip(reversed_mentions["event_id"], reversed_mentions["article_id"], strict=True)
+    )

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from pipeline import stories
 from pipeline.articles import _is_english
 from pipeline.evaluation import ENGLISH_STOPWORDS as PEER_STOPWORDS
 from pipeline.language import could_be_english, detect_language
+from pipeline.similarity import tfidf_cosine, tfidf_matrix
 from pipeline.stopwords import ENGLISH_STOPWORDS
-from pipeline.stories import bisect, lead_weekdays, normalized_cut, story_clusters
+from pipeline.stories import (
+    RowCosines,
+    bisect,
+    gather,
+    lead_weekdays,
+    normalized_cut,
+    story_clusters,
+)
 from tests.test_dedup import _corpus, _primary_event
 from tests.test_hostile_inputs import FRENCH
 
@@ -236,3 +245,147 @@ def test_short_english_headlines_are_accepted_foreign_text_is_not():
     assert not could_be_english(FRENCH)
     assert not _is_english(*detect_language(FRENCH), FRENCH)
     assert not could_be_english("Правительство объявило новые меры против инфляции.")
+
+
+def _all_pairs_gather(sim, threshold, published, windows):
+    """Average linkage by argmax over the full matrix: how gathering was done before it went
+    sparse, kept here as the reference (cubic; small inputs only)."""
+    n = sim.shape[0]
+    avg = np.array(sim, dtype=np.float64, copy=True)
+    np.fill_diagonal(avg, -np.inf)
+    size = np.ones(n)
+    members = {i: [i] for i in range(n)}
+    clocks = [
+        (
+            stories.MAX_PUBLISHED_GAP.days,
+            {i: [p.toordinal()] if p else [] for i, p in enumerate(published)},
+        ),
+        (
+            stories.MAX_STATED_GAP.days,
+            {
+                i: [(w[0].toordinal() + w[1].toordinal()) / 2] if w else []
+                for i, w in enumerate(windows)
+            },
+        ),
+    ]
+    medians = [
+        np.array([float(d[0]) if d else np.nan for d in days.values()]) for _, days in clocks
+    ]
+    for (gap, _), when in zip(clocks, medians, strict=True):
+        avg[np.abs(when[:, None] - when[None, :]) > gap] = -np.inf
+    while len(members) > 1:
+        i, j = divmod(int(np.argmax(avg)), n)
+        if not avg[i, j] >= threshold:
+            break
+        i, j = min(i, j), max(i, j)
+        merged = (size[i] * avg[i] + size[j] * avg[j]) / (size[i] + size[j])
+        size[i] += size[j]
+        members[i].extend(members.pop(j))
+        avg[i, :] = avg[:, i] = merged
+        avg[j, :] = avg[:, j] = -np.inf
+        avg[i, i] = -np.inf
+        for (gap, days), when in zip(clocks, medians, strict=True):
+            days[i] = days[i] + days.pop(j)
+            when[j] = np.nan
+            when[i] = float(np.median(days[i])) if days[i] else np.nan
+            far = np.abs(when - when[i]) > gap
+            avg[i, far] = avg[far, i] = -np.inf
+    return {frozenset(m) for m in members.values()}
+
+
+def _feed(n: int, seed: int):
+    """Articles of a few kinds of story over three years, some undated, some stating dates."""
+    rng = np.random.default_rng(seed)
+    kinds = [[f"k{k}w{w}" for w in range(15)] for k in range(6)]
+    bags, published, windows = [], [], []
+    for _ in range(n):
+        kind = kinds[rng.integers(len(kinds))]
+        words = list(rng.choice(kind, 5)) + [f"rare{rng.integers(n)}", "said"]
+        bags.append(Counter({w: float(rng.integers(1, 3)) for w in words}))
+        day = date(2010, 1, 1) + timedelta(days=int(rng.integers(0, 1100)))
+        published.append(day if rng.random() < 0.7 else None)
+        stated = rng.random() < 0.3
+        windows.append((day - timedelta(days=1), day + timedelta(days=1)) if stated else None)
+    return bags, published, windows
+
+
+def _partition(labels):
+    groups = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_gathering_on_candidate_pairs_matches_the_all_pairs_clustering(monkeypatch):
+    # With every pair sharing a term as a candidate, both the per-component matrix and the
+    # linked clustering of large components (forced here) give the all-pairs clusters.
+    monkeypatch.setattr(stories, "GATHER_MAX_DF", 10**6)
+    monkeypatch.setattr(stories, "GATHER_MIN_RARE", 0.0)
+    monkeypatch.setattr(stories, "GATHER_NEIGHBOURS", 10**6)
+    for seed in range(3):
+        bags, published, windows = _feed(150, seed)
+        expected = _all_pairs_gather(tfidf_cosine(bags), 0.1, published, windows)
+        rows = tfidf_matrix(bags)
+        for dense_up_to in (10**6, 1):
+            monkeypatch.setattr(stories, "DENSE_COMPONENT", dense_up_to)
+            assert _partition(gather(rows, 0.1, published, windows)) == expected
+
+
+def test_gathering_with_the_default_candidates_stays_close_and_in_time():
+    bags, published, windows = _feed(300, 7)
+    expected = _all_pairs_gather(tfidf_cosine(bags), 0.1, published, windows)
+    got = _partition(gather(tfidf_matrix(bags), 0.1, published, windows))
+    assert len(got & expected) >= 0.9 * len(expected)
+    for cluster in got:
+        days = [published[i].toordinal() for i in cluster if published[i]]
+        assert not days or max(days) - min(days) <= stories.MAX_PUBLISHED_GAP.days
+
+
+def test_the_cut_without_its_matrix_is_the_dense_cut():
+    bags, _, _ = _feed(120, 1)
+    rows = tfidf_matrix(bags)
+    dense = (rows @ rows.T).toarray()
+    value, mask = normalized_cut(dense)
+    implicit_value, implicit_mask = normalized_cut(RowCosines(rows))
+    assert abs(value - implicit_value) < 1e-9
+    assert (mask == implicit_mask).all() or (mask == ~implicit_mask).all()
+    items = list(range(120))
+    assert sorted(map(sorted, bisect(dense, items, 0.8))) == sorted(
+        map(sorted, bisect(RowCosines(rows), items, 0.8))
+    )
+
+
+def test_story_numbers_do_not_depend_on_the_order_of_the_rows():
+    arts = _articles(REID + LOHAN, [None, None, None, date(2013, 6, 13), date(2013, 6, 13), None])
+    stories_ = story_clusters(arts)
+    shuffled = arts.sample(frac=1.0, random_state=3)
+    assert story_clusters(shuffled) == stories_
+
+
+def test_an_undated_feed_is_clustered_too():
+    arts = _articles(REID + LOHAN, [None] * 6)
+    found = story_clusters(arts)
+    assert len({found[f"a{i}"] for i in range(3)}) == 1
+    assert len({found[f"a{i}"] for i in range(3, 6)}) == 1
+
+
+def test_a_large_group_is_cut_without_its_matrix_and_with_the_same_stories(monkeypatch):
+    texts = (
+        [
+            f"{name} Corp quarter net\nShr {a} cts vs {b} cts\nNet {c} mln vs {d} mln"
+            for name, a, b, c, d in zip(
+                [f"Firm{chr(65 + i % 26)}{chr(65 + i // 26)}" for i in range(240)],
+                range(240),
+                range(3, 243),
+                range(7, 247),
+                range(11, 251),
+                strict=True,
+            )
+        ]
+        + REID
+        + LOHAN
+    )
+    arts = _articles(texts, [date(1987, 3, 2)] * len(texts))
+    expected = story_clusters(arts)
+    monkeypatch.setattr(stories, "DENSE_GROUP", 3)
+    assert story_clusters(arts) == expected
