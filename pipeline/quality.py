@@ -242,7 +242,9 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
             "events",
             """SELECT e.*, coalesce(c.n, 0) = e.n_mentions AS n_mentions_reconciles,
                       coalesce(c.n_articles, 0) = e.n_articles AS n_articles_reconciles,
-                      coalesce(e.event_date BETWEEN DATE '1900-01-01' AND DATE '2100-12-31', true)
+                      -- Reports name history ("established in 1866"): a millennium back is
+                      -- plausible for an event, unlike for a publication date.
+                      coalesce(e.event_date BETWEEN DATE '1000-01-01' AND DATE '2100-12-31', true)
                           AS event_date_plausible,
                       (e.event_date IS NULL) = (e.date_precision IS NULL) AS precision_iff_date
                FROM events e LEFT JOIN (

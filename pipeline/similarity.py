@@ -80,13 +80,14 @@ class TermTable:
 
     A corpus of bags as dicts of strings takes several times the memory of its TF-IDF matrix
     (400 MB for 19,000 wire articles): adding each bag as it is made and dropping it keeps only
-    one copy of every term.
+    one copy of every term. Counts are kept in single precision (they are small multiples of
+    the lead weight, exact in it).
     """
 
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.columns = array("q")
-        self.counts = array("d")
+        self.counts = array("f")
         self.lengths = array("q")
 
     def add(self, bag: Mapping[str, float]) -> None:
@@ -96,28 +97,35 @@ class TermTable:
         self.lengths.append(len(bag))
 
     def matrix(self, binary: bool = False, sharp_idf: bool = False) -> sp.csr_matrix:
-        """The rows as in :func:`tfidf_matrix`."""
+        """The rows as in :func:`tfidf_matrix` (the table can be dropped afterwards)."""
         n = len(self.lengths)
-        cols = np.frombuffer(self.columns, dtype=np.int64) if self.columns else np.zeros(0, int)
-        counts = np.frombuffer(self.counts, dtype=np.float64) if self.counts else np.zeros(0)
-        tf = np.ones_like(counts) if binary else 1.0 + np.log(np.maximum(counts, 1.0))
+        cols = np.array(self.columns, dtype=np.int64)
+        if binary:
+            weights = np.ones(len(cols))
+        else:
+            weights = np.log(np.maximum(np.array(self.counts, dtype=np.float64), 1.0))
+            weights += 1.0
         df = np.bincount(cols, minlength=len(self.vocabulary))
         ratio = (1 + n) / (1 + df)
         idf = np.log(ratio + 1.0) if sharp_idf else np.log(ratio) + 1.0
-        indptr = np.r_[0, np.cumsum(np.frombuffer(self.lengths, dtype=np.int64))] if n else [0]
-        matrix = sp.csr_matrix(
-            (tf * idf[cols], cols.copy(), indptr), shape=(n, len(self.vocabulary))
-        )
+        weights *= idf[cols]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.array(self.lengths, dtype=np.int64), out=indptr[1:])
+        matrix = sp.csr_matrix((weights, cols, indptr), shape=(n, len(self.vocabulary)))
         matrix.sort_indices()
-        return normalize_rows(matrix)
+        return normalize_rows(matrix, copy=False)
 
 
-def normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+def normalize_rows(matrix: sp.csr_matrix, copy: bool = True) -> sp.csr_matrix:
     """Rows scaled to unit length (empty rows stay empty)."""
-    matrix = matrix.tocsr(copy=True)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    matrix.data = matrix.data / norms[rows]
+    matrix = matrix.tocsr(copy=copy)
+    lengths = np.diff(matrix.indptr)
+    squares = np.bincount(
+        np.repeat(np.arange(matrix.shape[0]), lengths),
+        weights=matrix.data * matrix.data,
+        minlength=matrix.shape[0],
+    )
+    matrix.data /= np.repeat(np.sqrt(squares), lengths)
     return matrix
 
 
