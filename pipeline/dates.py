@@ -776,6 +776,11 @@ _CAP_WD = (
 _NOT_QUANTITY = r"(?!\s*(?:%|percent|per\s?cent|million|billion|[.,]\s?\d))"
 _MOD = r"(?:(?P<mod>early|mid|late|Early|Mid|Late)\s?-?\s?)"
 _SENT_YEAR = r"(?P<y>(?:1[89]|20)\d\d)(?!\s?[,.]?\s?\d)"
+# "between 1800 and 2100 local time", "at 1530 GMT": four digits that are a clock time.
+_NOT_CLOCK = (
+    r"(?!(?:\s+(?:and|to|-)\s+\d{4})?\s*"
+    r"(?i:local\s+time|gmt|utc|[ecmp][sd]t|bst|cet|hrs|hours)\b)"
+)
 
 _SENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -832,6 +837,7 @@ _SENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"Before|after|After|through|to|and|between|around|circa|early|late|mid|"
             r"year|the\s+year|In\s+the\s+year)\s+(?:(?:early|late|mid)\s?-?\s?)?)"
             rf"(?<![$\u20ac\u00a3])(?P<y>(?:1[89]|20)\d\d)\b{_NOT_QUANTITY}(?!\s?-\s?\d)"
+            + _NOT_CLOCK
         ),
     ),
     (

@@ -316,3 +316,15 @@ def test_as_date_accepts_what_pandas_and_duckdb_hand_over():
     assert as_date(float("nan")) is None
     assert as_date(None) is None
     assert as_date("not a date") is None
+
+
+def test_clock_times_are_not_years() -> None:
+    anchor = date(1987, 3, 1)
+    session = "CBT proposed an evening session between 1800 and 2100 local time."
+    assert resolve_dates(session, anchor) == []
+    assert resolve_dates("Trading closes at 1530 GMT.", anchor) == []
+    history = resolve_dates("Established in 1866, the plant was bought in 1928.", anchor)
+    assert [(d.value, d.precision) for d in history] == [
+        (date(1866, 1, 1), "year"),
+        (date(1928, 1, 1), "year"),
+    ]
