@@ -177,12 +177,24 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def tree_rss_kb(root: int) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared with other processes count in part (forked workers)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss_kb(root: int, measure=_rss_kb) -> int:
     children = _children_map()
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += _rss_kb(pid)
+        total += measure(pid)
         stack.extend(children.get(pid, []))
     return total
 
@@ -193,12 +205,14 @@ class PeakRss:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def _poll(self) -> None:
         while True:
             self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.peak_pss_kb = max(self.peak_pss_kb, tree_rss_kb(self.pid, _pss_kb))
             if self._stop.wait(POLL_SECONDS):
                 return
 
@@ -214,15 +228,22 @@ class PeakRss:
     def peak_mb(self) -> float:
         return self.peak_kb / 1024
 
+    @property
+    def peak_pss_mb(self) -> float:
+        return self.peak_pss_kb / 1024
+
 
 # --- running subprocesses -----------------------------------------------------------------------
 
 
 class Measured:
-    def __init__(self, returncode: int, wall_s: float, peak_mb: float, stdout: str) -> None:
+    def __init__(
+        self, returncode: int, wall_s: float, peak_mb: float, stdout: str, peak_pss_mb: float = 0
+    ) -> None:
         self.returncode = returncode
         self.wall_s = wall_s
         self.peak_mb = peak_mb
+        self.peak_pss_mb = peak_pss_mb
         self.stdout = stdout
 
     def result(self) -> dict:
@@ -243,7 +264,11 @@ def measure(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Mea
             returncode = proc.wait()
         wall = time.perf_counter() - started
     return Measured(
-        returncode, wall, rss.peak_mb, log.read_text(encoding="utf-8", errors="replace")
+        returncode,
+        wall,
+        rss.peak_mb,
+        log.read_text(encoding="utf-8", errors="replace"),
+        rss.peak_pss_mb,
     )
 
 
@@ -424,17 +449,33 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
         f"published: articles={counts.get('articles', 0)} "
         f"quarantine={counts.get('quarantine_files', 0)} events={counts.get('events', 0)}"
     )
-    rows.append(("wirehouse cold (python -m pipeline.run)", cold.wall_s, cold.peak_mb, ""))
+    rows.append(
+        (
+            "wirehouse cold (python -m pipeline.run)",
+            cold.wall_s,
+            cold.peak_mb,
+            f"peak PSS {cold.peak_pss_mb:.0f} MB",
+        )
+    )
 
     write_articles(articles, records, range(n, n + n_incremental))
     incr = run_wirehouse("incremental", workdir, env)
     runs["incremental"], steps["incremental"] = new_step_times(workdir, env, seen)
-    rows.append((f"wirehouse +{n_incremental} new file(s) (1 %)", incr.wall_s, incr.peak_mb, ""))
+    rows.append(
+        (
+            f"wirehouse +{n_incremental} new file(s) (1 %)",
+            incr.wall_s,
+            incr.peak_mb,
+            f"peak PSS {incr.peak_pss_mb:.0f} MB",
+        )
+    )
 
     write_articles(articles, records, range(n + n_incremental, n + n_incremental + 1))
     one = run_wirehouse("one-file", workdir, env)
     runs["one-file"], steps["one-file"] = new_step_times(workdir, env, seen)
-    rows.append(("wirehouse +1 new file", one.wall_s, one.peak_mb, ""))
+    rows.append(
+        ("wirehouse +1 new file", one.wall_s, one.peak_mb, f"peak PSS {one.peak_pss_mb:.0f} MB")
+    )
     final = published_counts(db_path)
 
     print()
