@@ -166,27 +166,25 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(path: str, field: str) -> int:
+    """A ``field: N kB`` line of a /proc file, 0 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _status_kb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss_kb(pid: int) -> int:
     """Proportional set size: pages shared with other processes count in part (forked workers)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+    return _status_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def tree_rss_kb(root: int, measure=_rss_kb) -> int:

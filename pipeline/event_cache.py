@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.events import SENTENCE_EVENT_COLUMNS
+from pipeline.storage import registered
 
 KEYS = "event_cache_keys"
 ROWS = "event_cache_rows"
@@ -38,35 +39,24 @@ class SentenceEventCache:
         """``rows`` in the layout of ``detect_sentence_events``, keyed in ``article_id``."""
         frame = rows.rename(columns={"article_id": "cache_key"})
         frame = frame.assign(date_value=pd.to_datetime(frame["date_value"]).dt.date)
-        self.con.register("_keys", pd.DataFrame({"cache_key": keys}))
-        self.con.register("_rows", frame)
-        try:
+        with registered(self.con, _keys=pd.DataFrame({"cache_key": keys}), _rows=frame):
             self.con.execute(f"INSERT INTO {KEYS} SELECT cache_key FROM _keys")
             cols = ", ".join(["cache_key", *SENTENCE_EVENT_COLUMNS[1:]])
             self.con.execute(f"INSERT INTO {ROWS} ({cols}) SELECT {cols} FROM _rows")
-        finally:
-            self.con.unregister("_keys")
-            self.con.unregister("_rows")
 
     def prune(self, keep: list[str]) -> None:
         """Forget versions no longer in the corpus, so the cache never outgrows it."""
-        self.con.register("_keep", pd.DataFrame({"cache_key": keep}))
-        try:
+        with registered(self.con, _keep=pd.DataFrame({"cache_key": keep})):
             for table in (KEYS, ROWS):
                 self.con.execute(
                     f"DELETE FROM {table} WHERE cache_key NOT IN (SELECT cache_key FROM _keep)"
                 )
-        finally:
-            self.con.unregister("_keep")
 
     def rows_for(self, articles: pd.DataFrame) -> pd.DataFrame:
         """Cached rows for (article_id, cache_key) pairs, in the detection layout."""
-        self.con.register("_arts", articles[["article_id", "cache_key"]])
-        try:
-            cols = ", ".join(f"r.{c}" for c in SENTENCE_EVENT_COLUMNS[1:])
+        cols = ", ".join(f"r.{c}" for c in SENTENCE_EVENT_COLUMNS[1:])
+        with registered(self.con, _arts=articles[["article_id", "cache_key"]]):
             return self.con.execute(
                 f"SELECT a.article_id, {cols} FROM _arts a JOIN {ROWS} r USING (cache_key) "
                 "ORDER BY a.article_id, r.sentence_index, r.trigger_start, r.event_type, r.mode"
             ).df()
-        finally:
-            self.con.unregister("_arts")
