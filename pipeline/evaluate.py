@@ -29,6 +29,12 @@ from pathlib import Path
 import duckdb
 
 from pipeline.dates import parse_date_line
+from pipeline.entity_evaluation import (
+    EntityScores,
+    GoldEntityMention,
+    PublishedEntityMention,
+    score_entities,
+)
 from pipeline.evaluation import (
     DEFAULT_TFIDF_THRESHOLD,
     GoldMention,
@@ -96,6 +102,7 @@ class EvaluationResult:
     peer_seconds: float
     per_topic: list[TopicScore] = field(default_factory=list)
     links: MentionLinks | None = None  # when the corpus has event_chains.csv
+    entities: EntityScores | None = None  # when the corpus has entity_chains.csv
 
     @property
     def n_singletons(self) -> int:
@@ -142,6 +149,8 @@ class EvaluationResult:
                 f"  B3, found mentions         {self.links.found_b3}",
                 f"  B3, all (missed=singleton) {self.links.all_b3}",
             ]
+        if self.entities is not None:
+            lines += self.entities.report()
         lines += [
             "Per-topic B3 F1 (worst first; clusters cut at topic borders)",
             "  topic  docs  pipeline  peer",
@@ -201,6 +210,34 @@ def read_chains(corpus: Path) -> list[GoldMention] | None:
         return None
     rows = _read_csv(path, ("chain", "doc", "sentence", "mention"))
     return [GoldMention(r["chain"], r["doc"], int(r["sentence"]), r["mention"]) for r in rows]
+
+
+def read_entity_chains(corpus: Path) -> list[GoldEntityMention] | None:
+    """Gold entity mentions from ``entity_chains.csv``, or None when the corpus has none."""
+    path = corpus / "entity_chains.csv"
+    if not path.is_file():
+        return None
+    rows = _read_csv(path, ("chain", "doc", "sentence", "mention"))
+    return [
+        GoldEntityMention(r["chain"], r["doc"], int(r["sentence"]), r["mention"], r.get("type", ""))
+        for r in rows
+    ]
+
+
+def _score_entities(con: duckdb.DuckDBPyConnection, corpus: Path) -> EntityScores | None:
+    gold = read_entity_chains(corpus)
+    if gold is None:
+        return None
+    published = [
+        PublishedEntityMention(Path(path).stem, text, entity_id)
+        for path, text, entity_id in con.execute(
+            "SELECT a.source_path, m.text, m.entity_id"
+            " FROM entity_mentions m JOIN articles a USING (article_id)"
+            " ORDER BY a.source_path, m.start_char, m.end_char"
+        ).fetchall()
+    ]
+    names = dict(con.execute("SELECT entity_id, name FROM entities").fetchall())
+    return score_entities(gold, published, names)
 
 
 def _score_links(
@@ -278,6 +315,7 @@ def _score_corpus(
             if chains
             else []
         )
+        entity_scores = _score_entities(con, corpus)
     finally:
         con.close()
     by_path = {
@@ -346,6 +384,7 @@ def _score_corpus(
         peer_seconds=peer_seconds,
         per_topic=per_topic,
         links=_score_links(corpus, chains, published_mentions) if chains else None,
+        entities=entity_scores,
     )
 
 
