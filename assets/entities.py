@@ -5,10 +5,11 @@ import dagster as dg
 from assets._gates import gate_check, table_metadata
 from pipeline import storage
 from pipeline.canonical import canonicalize
+from pipeline.id_history import id_changes, previous_keys, record_changes
 from pipeline.ner import NerCache, iter_mentions, load_ner
 from pipeline.progress import Progress
 from pipeline.resources import NlpSettings, Warehouse
-from pipeline.schemas import ENTITIES, ENTITY_MENTIONS
+from pipeline.schemas import ENTITIES, ENTITY_ID_HISTORY, ENTITY_MENTIONS
 
 NER_SPANS = "ner_spans"
 
@@ -52,9 +53,7 @@ def ner_spans(
         with storage.transaction(con):
             cache.prune(texts["text_sha256"].tolist())
             spans = cache.spans_for(texts[["article_id", "text_sha256"]])
-            storage.replace_untyped(
-                con, NER_SPANS, spans, ["article_id", "start_char", "end_char"]
-            )
+            storage.replace_untyped(con, NER_SPANS, spans, ["article_id", "start_char", "end_char"])
     context.log.info(
         f"{len(spans)} entity spans in {len(texts)} articles; {len(todo)} articles ran through "
         f"spaCy, {len(texts) - len(todo)} came from the cache"
@@ -86,6 +85,14 @@ def ner_spans(
             deps=["ner_spans"],
             description=ENTITIES.description,
         ),
+        dg.AssetSpec(
+            "entity_id_history",
+            group_name="entities",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["ner_spans"],
+            description=ENTITY_ID_HISTORY.description,
+        ),
     ],
 )
 def canonical_entities(warehouse: Warehouse):
@@ -93,7 +100,11 @@ def canonical_entities(warehouse: Warehouse):
         spans = storage.read_table(con, NER_SPANS)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
         mentions, entities = canonicalize(spans, texts)
-        with storage.transaction(con):  # both tables or neither
+        keys = ["article_id", "start_char", "end_char"]
+        before = previous_keys(con, ENTITY_MENTIONS.name, "entity_id", keys)
+        moved = id_changes(before, mentions, "entity_id", keys)
+        with storage.transaction(con):  # all three tables or none
+            record_changes(con, ENTITY_ID_HISTORY, moved)
             storage.write_table(
                 con, ENTITY_MENTIONS, mentions, order_by=["article_id", "start_char", "end_char"]
             )
@@ -109,6 +120,13 @@ def canonical_entities(warehouse: Warehouse):
             "persons": dg.MetadataValue.int(int((entities["label"] == "PERSON").sum())),
         },
     )
+    yield dg.MaterializeResult(
+        asset_key="entity_id_history",
+        metadata={
+            "ids_moved_this_run": dg.MetadataValue.int(len(moved)),
+            "by_reason": dg.MetadataValue.json(moved["reason"].value_counts().to_dict()),
+        },
+    )
 
 
 ner_spans_quality = gate_check(
@@ -118,6 +136,9 @@ ner_spans_quality = gate_check(
 entity_mentions_quality = gate_check(
     "entity_mentions",
     "Offsets cut exactly the mention out of articles.text; labels allowed; entity exists.",
+)
+entity_id_history_quality = gate_check(
+    "entity_id_history", "Every moved id says why; only retired ids lack a successor."
 )
 entities_quality = gate_check(
     "entities", "Unique ids; allowed labels; mention and article counts reconcile."

@@ -7,9 +7,10 @@ from pipeline import storage
 from pipeline.dedup import deduplicate
 from pipeline.event_cache import KEY_SQL, SentenceEventCache
 from pipeline.events import attach_participants, detect_sentence_events
+from pipeline.id_history import id_changes, previous_keys, record_changes
 from pipeline.progress import Progress
 from pipeline.resources import Warehouse
-from pipeline.schemas import EVENT_MENTIONS, EVENTS
+from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS
 
 EVENT_CANDIDATES = "event_candidates"
 DETECTION_CHUNK = 500  # articles per cached commit: a killed run loses at most this much work
@@ -88,6 +89,14 @@ def event_candidates(
             deps=["event_candidates"],
             description=EVENT_MENTIONS.description,
         ),
+        dg.AssetSpec(
+            "event_id_history",
+            group_name="events",
+            kinds={"duckdb"},
+            owners=["team:wirehouse"],
+            deps=["event_candidates"],
+            description=EVENT_ID_HISTORY.description,
+        ),
     ],
 )
 def deduplicated_events(warehouse: Warehouse):
@@ -99,7 +108,11 @@ def deduplicated_events(warehouse: Warehouse):
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
         named = con.execute("SELECT article_id, entity_id, label FROM entity_mentions").df()
         events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
-        with storage.transaction(con):  # both tables or neither
+        keys = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
+        before = previous_keys(con, EVENT_MENTIONS.name, "event_id", keys)
+        moved = id_changes(before, mentions, "event_id", keys)
+        with storage.transaction(con):  # all three tables or none
+            record_changes(con, EVENT_ID_HISTORY, moved)
             storage.write_table(con, EVENTS, events, order_by=["event_id"])
             storage.write_table(
                 con,
@@ -118,6 +131,13 @@ def deduplicated_events(warehouse: Warehouse):
     yield dg.MaterializeResult(
         asset_key="event_mentions", metadata=table_metadata(mentions, EVENT_MENTIONS)
     )
+    yield dg.MaterializeResult(
+        asset_key="event_id_history",
+        metadata={
+            "ids_moved_this_run": dg.MetadataValue.int(len(moved)),
+            "by_reason": dg.MetadataValue.json(moved["reason"].value_counts().to_dict()),
+        },
+    )
 
 
 event_candidates_quality = gate_check(
@@ -126,6 +146,9 @@ event_candidates_quality = gate_check(
 )
 events_quality = gate_check(
     "events", "Unique ids; known types; every event has mentions and its counts reconcile."
+)
+event_id_history_quality = gate_check(
+    "event_id_history", "Every moved id says why; only retired ids lack a successor."
 )
 event_mentions_quality = gate_check(
     "event_mentions",

@@ -277,22 +277,8 @@ def deduplicate(
     event_rows, mention_rows = [], []
     for members in clusters.values():
         row_ids = sorted(r for ev in members for r in ev.rows)
-        first = min(
-            row_ids,
-            key=lambda r: (
-                col["article_id"][r],
-                col["sentence_index"][r],
-                col["event_type"][r],
-                col["mode"][r],
-            ),
-        )
+        event_id = stable_event_id(row_ids, col, published_on)
         etype, mode = _majority_kind(members)
-        # Keyed on the first mention's own type: a (sentence, type, mode) is in one event only.
-        key = (
-            f"{col['event_type'][first]}|{col['mode'][first]}|{col['article_id'][first]}"
-            f"|{col['sentence_index'][first]}"
-        )
-        event_id = "evt_" + hashlib.sha1(key.encode()).hexdigest()[:12]
         actors = _top(_summed(ev.actors for ev in members), names, ranks, 5)
         places = _top(_summed(ev.places for ev in members), names, {}, 1)
         dated = [
@@ -354,6 +340,36 @@ def deduplicate(
         .reset_index(drop=True)
     )
     return events, mentions
+
+
+def stable_event_id(row_ids: list[int], col: dict, published_on: dict) -> str:
+    """The id of an event: a hash of its earliest report's first mention.
+
+    Reports of a happening arrive after it, so the earliest one stays the earliest as follow-ups
+    are added and the id survives every incremental run; a full rebuild computes the same id from
+    the same content. Only a report *older* than all known ones (a backfill) or a merge with an
+    older event moves the anchor; ``event_id_history`` then records the change. Undated articles
+    sort after dated ones, and ties fall back to the content hash ``article_id``. Keyed on the
+    anchor mention's own type and mode: a (sentence, type, mode) belongs to one event only.
+    """
+
+    def order(r: int) -> tuple:
+        published = as_date(published_on.get(col["article_id"][r]))
+        return (
+            published is None,
+            published.toordinal() if published is not None else 0,
+            col["article_id"][r],
+            col["sentence_index"][r],
+            col["event_type"][r],
+            col["mode"][r],
+        )
+
+    anchor = min(row_ids, key=order)
+    key = (
+        f"{col['event_type'][anchor]}|{col['mode'][anchor]}|{col['article_id'][anchor]}"
+        f"|{col['sentence_index'][anchor]}"
+    )
+    return "evt_" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def _summed(counters: Iterable[Counter]) -> Counter:

@@ -36,9 +36,11 @@ ALL_CHECKS = [
     entities.ner_spans_quality,
     entities.entity_mentions_quality,
     entities.entities_quality,
+    entities.entity_id_history_quality,
     events.event_candidates_quality,
     events.events_quality,
     events.event_mentions_quality,
+    events.event_id_history_quality,
     *summaries.summary_checks,
     publish.news_database_quality,
 ]

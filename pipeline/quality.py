@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.event_types import EVENT_TYPES
+from pipeline.id_history import REASONS
 from pipeline.ner import ENTITY_LABELS
 
 QUARANTINE_REASONS = (
@@ -291,6 +292,20 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                FROM daily_entity_counts d LEFT JOIN (
                    SELECT a.published_date AS day, m.entity_id, count(*) AS n
                    FROM entity_mentions m JOIN articles a USING (article_id)
+        **{
+            table: Suite(
+                table,
+                f"""SELECT *, (new_id IS NULL) = (reason = 'retired') AS successor_iff_not_retired,
+                           coalesce(new_id <> old_id, true) AS id_changed
+                    FROM {table}""",
+                (
+                    *_not_null("old_id", "changed_at", "reason"),
+                    _e("ExpectColumnValuesToBeInSet", column="reason", value_set=list(REASONS)),
+                    *_true("successor_iff_not_retired", "id_changed"),
+                ),
+            )
+            for table in ("event_id_history", "entity_id_history")
+        },
                    WHERE a.published_date IS NOT NULL GROUP BY ALL) x USING (day, entity_id)""",
             (
                 *_not_null("day", "entity_id", "n_mentions"),

@@ -35,6 +35,11 @@ class TableSchema:
         cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in self.columns)
         return f"CREATE OR REPLACE TABLE {qualified_name or self.name} ({cols})"
 
+    def create_if_missing_sql(self) -> str:
+        """For the append-only tables, which keep their rows from run to run."""
+        cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in self.columns)
+        return f'CREATE TABLE IF NOT EXISTS "{self.name}" ({cols})'
+
 
 def _c(name: str, sql_type: str, description: str, nullable: bool = True) -> Column:
     return Column(name, sql_type, description, nullable)
@@ -127,7 +132,13 @@ ENTITIES = TableSchema(
     "entities",
     "Canonical entities across the whole corpus.",
     (
-        _c("entity_id", "VARCHAR", "Stable id derived from label and canonical name.", False),
+        _c(
+            "entity_id",
+            "VARCHAR",
+            "Id derived from label and canonical name: the same in every run and rebuild while "
+            "the name holds; entity_id_history follows it when it changes.",
+            False,
+        ),
         _c("name", "VARCHAR", "Canonical (most complete, most frequent) name.", False),
         _c("label", "VARCHAR", "PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...", False),
         _c("aliases", "VARCHAR[]", "Every surface form that resolved to this entity.", False),
@@ -140,7 +151,13 @@ EVENTS = TableSchema(
     "events",
     "Deduplicated events: one row per real-world happening.",
     (
-        _c("event_id", "VARCHAR", "Stable id of the happening.", False),
+        _c(
+            "event_id",
+            "VARCHAR",
+            "Id of the happening, anchored on its earliest report: kept as follow-ups arrive, "
+            "equal in a full rebuild; event_id_history follows it when it moves.",
+            False,
+        ),
         _c("event_type", "VARCHAR", "Type from the event vocabulary (see README).", False),
         _c("event_mode", "VARCHAR", "Refinement of the type (phone, visit, meet), if any."),
         _c("title", "VARCHAR", "Short description: actors, verb, date.", False),
@@ -232,6 +249,39 @@ ENTITY_COOCCURRENCE = TableSchema(
     ),
 )
 
+
+def _id_history(name: str, what: str) -> TableSchema:
+    return TableSchema(
+        name,
+        f"Where a saved {what} id went: one row each time an id disappeared (append-only).",
+        (
+            _c("old_id", "VARCHAR", f"The {what} id that no longer exists.", False),
+            _c(
+                "new_id",
+                "VARCHAR",
+                f"The {what} id holding most of what it held; NULL when retired. Follow the "
+                "chain: this id may itself have moved later.",
+            ),
+            _c(
+                "changed_at",
+                "TIMESTAMP",
+                "When the run that moved it wrote its tables (UTC).",
+                False,
+            ),
+            _c(
+                "reason",
+                "VARCHAR",
+                "merged (into an existing id), split (the larger part), re-anchored (an older "
+                "report or a better name), retired (its articles are gone).",
+                False,
+            ),
+        ),
+    )
+
+
+EVENT_ID_HISTORY = _id_history("event_id_history", "event")
+ENTITY_ID_HISTORY = _id_history("entity_id_history", "entity")
+
 PUBLISHED_TABLES: tuple[TableSchema, ...] = (
     RAW_ARTICLES,
     ARTICLES,
@@ -244,6 +294,8 @@ PUBLISHED_TABLES: tuple[TableSchema, ...] = (
     EVENT_TIMELINE,
     SOURCE_COVERAGE,
     ENTITY_COOCCURRENCE,
+    EVENT_ID_HISTORY,
+    ENTITY_ID_HISTORY,
 )
 
 BY_NAME = {t.name: t for t in PUBLISHED_TABLES}

@@ -49,8 +49,15 @@ class Feed:
         return result.run_requests
 
 
+ID_HISTORY = {"event_id_history", "entity_id_history"}  # a log of earlier versions
+
+
 def _without_timestamps(tables):
-    return {n: t.drop(columns=TIMESTAMPS, errors="ignore") for n, t in tables.items()}
+    return {
+        n: t.drop(columns=TIMESTAMPS, errors="ignore")
+        for n, t in tables.items()
+        if n not in ID_HISTORY
+    }
 
 
 def _assert_same(a, b):
@@ -66,9 +73,11 @@ def fed_one_at_a_time(tmp_path_factory):
     folder.mkdir()
     feed = Feed(folder, base / "news.duckdb")
     runs_per_file = []
+    feed.versions = []  # the published tables after each file
     for seed in sorted(SEEDS.glob("*.txt")):
         shutil.copy(seed, folder / seed.name)
         runs_per_file.append(feed.tick())
+        feed.versions.append(snapshot(feed.db))
     return feed, runs_per_file
 
 
@@ -145,3 +154,35 @@ def test_a_file_that_cannot_be_inspected_keeps_its_rows(tmp_path, monkeypatch):
     raw = again.result.asset_materializations_for_node("raw_articles")[0].metadata
     assert raw["retired_files"].value == []
     _assert_same(before, snapshot(db))  # nothing retired, nothing changed
+
+
+def _follow(history: pd.DataFrame, event_id: str) -> str | None:
+    """Where a saved id leads today: its successor's successor's … (None when retired)."""
+    successor = dict(zip(history["old_id"], history["new_id"], strict=True))
+    seen = set()
+    while event_id in successor and event_id not in seen:
+        seen.add(event_id)
+        event_id = successor[event_id]
+    return event_id
+
+
+@pytest.mark.parametrize("kind", ["event", "entity"])
+def test_every_saved_id_leads_to_a_current_one(fed_one_at_a_time, kind):
+    """Ids noted after any of the five runs still find their happening or entity at the end."""
+    feed, _ = fed_one_at_a_time
+    table, mentions = (
+        ("events", "event_mentions") if kind == "event" else ("entities", "entity_mentions")
+    )
+    final = feed.versions[-1]
+    history = final[f"{kind}_id_history"]
+    current_ids = set(final[table][f"{kind}_id"])
+    final_mentions = final[mentions]
+    for version in feed.versions[:-1]:
+        for saved in version[table][f"{kind}_id"]:
+            now = _follow(history, saved)
+            assert now in current_ids, f"{saved} leads to {now}"
+            # the id it leads to holds at least one of the saved id's mentions
+            old_articles = set(version[mentions].query(f"{kind}_id == @saved")["article_id"])
+            new_articles = set(final_mentions.query(f"{kind}_id == @now")["article_id"])
+            assert old_articles & new_articles
+    assert set(history["reason"]) <= {"merged", "split", "re-anchored"}  # nothing was deleted
