@@ -4,11 +4,16 @@ import dagster as dg
 
 from assets._gates import gate_names
 from assets.summaries import DAILY
-from pipeline import storage
-from pipeline.resources import QualitySettings, Warehouse
+from pipeline import shrinkage, storage
+from pipeline.resources import ArticleFolder, QualitySettings, Warehouse
 from pipeline.schemas import PUBLISHED_TABLES
 
 PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
+SHRINK_REMEDY = (
+    "more than {share:.0%} of those rows vanished although their files did not: re-read every "
+    "file (python -m pipeline.run --rescan-all) to restore them, or, if the loss is intended, "
+    f"publish it once with {shrinkage.SHRINK_ENV}=1"
+)
 
 
 @dg.asset(
@@ -24,15 +29,33 @@ PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
     ),
 )
 def news_database(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, quality: QualitySettings
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    quality: QualitySettings,
+    articles_folder: ArticleFolder,
 ) -> dg.MaterializeResult:
+    max_share = shrinkage.max_shrink_share(quality.max_shrink_share)
     with warehouse.connect(read_only=True) as con:
         problems = storage.gate_problems(con, gate_names(quality.min_articles))
+        shrunk = (
+            []
+            if problems
+            else shrinkage.measure(
+                con, warehouse.published_path, articles_folder.root, PUBLISHED_TABLES
+            )
+        )
+    unexplained = shrinkage.problems(shrunk, max_share)
+    if unexplained:
+        problems += [*unexplained, SHRINK_REMEDY.format(share=max_share)]
     if problems:
         raise dg.Failure(
             description="Not published, the published file is unchanged: " + "; ".join(problems),
-            metadata={"problems": dg.MetadataValue.json(problems)},
+            metadata={
+                "problems": dg.MetadataValue.json(problems),
+                "max_shrink_share": dg.MetadataValue.float(max_share),
+            },
         )
+    storage.fault_point("gates_passed")
     counts = warehouse.publish()
     context.log.info(f"published {warehouse.published_path}: {counts}")
     rows = "\n".join(f"| `{name}` | {n:,} |" for name, n in counts.items())
@@ -41,6 +64,7 @@ def news_database(
             "path": dg.MetadataValue.path(str(warehouse.published_path.resolve())),
             "tables": dg.MetadataValue.md(f"| table | rows |\n|---|---:|\n{rows}"),
             "row_counts": dg.MetadataValue.json(counts),
+            "shrunk_tables": dg.MetadataValue.json({s.table: [s.previous, s.now] for s in shrunk}),
         }
     )
 

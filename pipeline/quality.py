@@ -273,6 +273,7 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
         "event_mentions": Suite(
             "event_mentions",
             """SELECT m.*, e.event_id IS NOT NULL AS event_exists,
+                      a.article_id IS NOT NULL AS article_exists,
                       substr(a.text, m.start_char + 1, m.end_char - m.start_char) = m.sentence
                           AS sentence_matches_text,
                       p.n_primary = 1 AS one_primary_per_article
@@ -283,7 +284,12 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                           FROM event_mentions GROUP BY article_id) p USING (article_id)""",
             (
                 *_not_null("event_id", "article_id", "sentence", "is_primary"),
-                *_true("event_exists", "sentence_matches_text", "one_primary_per_article"),
+                *_true(
+                    "event_exists",
+                    "article_exists",
+                    "sentence_matches_text",
+                    "one_primary_per_article",
+                ),
             ),
         ),
         "daily_entity_counts": Suite(

@@ -135,6 +135,12 @@ class QualitySettings(dg.ConfigurableResource):
 
     min_articles: int = 1
     max_quarantine_share: float = 0.5
+    # Largest share of a table's rows that may vanish between two publishes without the input
+    # files they came from being gone or rewritten (pipeline/shrinkage.py). Normal runs lose
+    # none; 0.2 leaves room for a new model or cleaning rule dropping some spans, and still
+    # stops the states a crash or a misread folder leaves (most rows gone). The environment
+    # variable WIREHOUSE_MAX_SHRINK_SHARE overrides it (1 accepts any shrink once).
+    max_shrink_share: float = 0.2
 
 
 def env_or_default(name: str, default: str) -> str | dg.EnvVar:

@@ -8,8 +8,10 @@ failed gate leaves the published tables exactly as they were.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -112,6 +114,7 @@ def write_table(
             con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
         finally:
             con.unregister("_incoming")
+    fault_point(f"write:{target}", con)
     bump_version(con, target)
     return len(frame)
 
@@ -126,7 +129,42 @@ def replace_untyped(
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming ORDER BY {order}')
     finally:
         con.unregister("_incoming")
+    fault_point(f"write:{name}", con)
     bump_version(con, name)
+
+
+# --- fault injection: how the tests make a step fail exactly where a crash or a full disk would
+
+FAULT_ENV = "WIREHOUSE_FAULT"
+
+
+def fault_point(name: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Act out the fault that ``WIREHOUSE_FAULT`` assigns to this point, if any.
+
+    The crash, full-disk and gate tests need a step to fail at one exact moment of a real run;
+    this is the one place the pipeline lets them. ``WIREHOUSE_FAULT`` is a JSON object mapping
+    point names to actions: ``"enospc"`` raises the error a full disk raises, ``"kill"`` sends
+    the process SIGKILL (a crash, an OOM kill), ``"sql:<statement>"`` runs the statement on the
+    connection being written (a step that produced bad rows). Points: ``write:<table>`` (rows
+    written, inside the step's transaction), ``gates_passed`` (publish about to start),
+    ``publish:copy:<table>`` (the table copied into the new file, not yet verified) and
+    ``publish:rename`` (the new file complete and verified, not yet moved over the old one).
+    Unset in normal operation: one dictionary lookup.
+    """
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    action = json.loads(spec).get(name)
+    if action is None:
+        return
+    if action == "enospc":
+        raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (injected at {name})")
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if action.startswith("sql:") and con is not None:
+        con.execute(action.removeprefix("sql:"))
+        return
+    raise ValueError(f"{FAULT_ENV}: unknown action {action!r} at {name}")
 
 
 # --- which gates passed on which version of which table -------------------------------------
@@ -215,6 +253,7 @@ def publish(
             for schema in tables:
                 con.execute(schema.create_sql(f'"{schema.name}"'))
                 con.execute(f'INSERT INTO "{schema.name}" SELECT * FROM work."{schema.name}"')
+                fault_point(f"publish:copy:{schema.name}", con)
                 _comment(con, schema)
                 counts[schema.name] = _verify_copy(con, schema.name)
             con.execute("DETACH work")
@@ -225,6 +264,7 @@ def publish(
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        fault_point("publish:rename")
         os.replace(tmp, published)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -303,7 +343,7 @@ class PublishMismatch(RuntimeError):
 
 def _verify_copy(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Row count and a checksum over every row, new file against working table; the count."""
-    sql = 'SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {} t'
+    sql = "SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {} t"
     new = con.execute(sql.format(f'"{name}"')).fetchone()
     old = con.execute(sql.format(f'work."{name}"')).fetchone()
     if new != old:
@@ -329,6 +369,38 @@ def compare_published(
                 _verify_copy(con, schema.name)
             except PublishMismatch as exc:
                 differences.append(str(exc))
+        return differences
+    finally:
+        con.close()
+
+
+TIMESTAMP_COLUMNS = ("ingested_at", "first_seen")  # when a row was first seen, not what it says
+
+
+def table_differences(
+    path_a: str | os.PathLike[str],
+    path_b: str | os.PathLike[str],
+    tables: Iterable[TableSchema],
+    ignore: Iterable[str] = TIMESTAMP_COLUMNS,
+) -> list[str]:
+    """Tables whose rows differ between two published files, timestamps of first sight aside.
+
+    "Equal to a full rebuild" means equal rows; when a row was first read depends on the
+    history of runs, so those columns are left out. Rows are compared as a multiset (count and a
+    sum of row hashes).
+    """
+    ignored = set(ignore)
+    con = duckdb.connect(str(path_a), read_only=True)
+    try:
+        con.execute(f"ATTACH {_sql_literal(str(Path(path_b)))} AS other (READ_ONLY)")
+        differences = []
+        for schema in tables:
+            cols = ", ".join(f'"{c}"' for c in schema.column_names if c not in ignored)
+            sql = f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {{}}"
+            a = con.execute(sql.format(f'"{schema.name}"')).fetchone()
+            b = con.execute(sql.format(f'other."{schema.name}"')).fetchone()
+            if a != b:
+                differences.append(f"{schema.name}: {a[0]} rows vs {b[0]} rows (or other values)")
         return differences
     finally:
         con.close()

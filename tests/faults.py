@@ -1,0 +1,49 @@
+"""Helpers of the trust tests: a published seed state to start from, injected faults, and
+"equal to a full rebuild" as one assertion."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from pipeline import storage
+from pipeline.schemas import PUBLISHED_TABLES
+from tests.conftest import SEEDS, run_pipeline
+
+# Logs of how ids moved between runs: a rebuild has no earlier runs, so no history to compare.
+REBUILT_TABLES = [t for t in PUBLISHED_TABLES if not t.name.endswith("_id_history")]
+
+
+def published_seeds(base: Path) -> tuple[Path, Path]:
+    """The seeds processed and published under ``base``: (articles folder, published file)."""
+    articles, db = base / "articles", base / "news.duckdb"
+    shutil.copytree(SEEDS, articles)
+    run = run_pipeline(articles, db)
+    assert run.result.success
+    return articles, db
+
+
+def copy_state(base: Path, dest: Path) -> tuple[Path, Path]:
+    """A private copy of a folder, its working database and its published file.
+
+    ``copytree`` keeps modification times, so the copied files count as already read.
+    """
+    shutil.copytree(base, dest, symlinks=True)
+    return dest / "articles", dest / "news.duckdb"
+
+
+def inject(monkeypatch, faults: dict[str, str]) -> None:
+    """Fault actions by point name (see ``storage.fault_point``) for in-process runs."""
+    monkeypatch.setenv(storage.FAULT_ENV, json.dumps(faults))
+
+
+def assert_equals_full_rebuild(db: Path, articles: Path, scratch: Path) -> None:
+    """The published tables equal a full rebuild of the same folder (first-seen times aside)."""
+    full = run_pipeline(articles, scratch / "full" / "news.duckdb")
+    assert full.result.success
+    assert storage.table_differences(db, full.db_path, REBUILT_TABLES) == []
+
+
+def tmp_files(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(f".{db.name}.*.tmp*"))
