@@ -23,7 +23,7 @@ def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float
         lines.append(f"  gate failed: {check.asset_key.to_user_string()} / {check.check_name}")
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
+            error = _root_cause(event.event_specific_data.error)
             message = error.message.strip().splitlines()[-1] if error else "unknown error"
             lines.append(f"  step failed: {event.step_key}: {message}")
     path = Path(published_path)
@@ -52,3 +52,10 @@ def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float
         lines.append("Most reported events:")
         lines.extend(f"  [{n} articles] {title}" for title, n in top)
     return "\n".join(lines)
+
+
+def _root_cause(error):
+    """The error that started it (a full disk, a lock), not Dagster's wrapper around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error

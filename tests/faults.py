@@ -15,10 +15,18 @@ from tests.conftest import SEEDS, run_pipeline
 REBUILT_TABLES = [t for t in PUBLISHED_TABLES if not t.name.endswith("_id_history")]
 
 
-def published_seeds(base: Path) -> tuple[Path, Path]:
-    """The seeds processed and published under ``base``: (articles folder, published file)."""
+def published_seeds(base: Path, held_back: int = 0) -> tuple[Path, Path]:
+    """The seeds processed and published under ``base``: (articles folder, published file).
+
+    The last ``held_back`` seeds wait in ``base/later`` for a test to drop them in (new work
+    for the run that is then made to fail).
+    """
     articles, db = base / "articles", base / "news.duckdb"
     shutil.copytree(SEEDS, articles)
+    later = base / "later"
+    later.mkdir()
+    for seed in sorted(articles.glob("*.txt"))[len(list(articles.glob("*.txt"))) - held_back :]:
+        seed.rename(later / seed.name)
     run = run_pipeline(articles, db)
     assert run.result.success
     return articles, db
@@ -31,6 +39,12 @@ def copy_state(base: Path, dest: Path) -> tuple[Path, Path]:
     """
     shutil.copytree(base, dest, symlinks=True)
     return dest / "articles", dest / "news.duckdb"
+
+
+def drop_in_later_files(articles: Path) -> None:
+    """Move the held-back seeds into the folder: new files for the next run."""
+    for seed in sorted((articles.parent / "later").glob("*")):
+        seed.rename(articles / seed.name)
 
 
 def inject(monkeypatch, faults: dict[str, str]) -> None:

@@ -1,7 +1,13 @@
-"""A run killed with SIGKILL: the next run marks it failed and publishes a full rebuild."""
+"""A run killed with SIGKILL: the next run marks it failed and publishes a full rebuild.
+
+Killed from outside while NER and event dedup run; killed from inside (the ``kill`` fault
+action, at an exact moment) inside a step's uncommitted transaction, between the gates and the
+publish, while the new file is written and once it is verified but not yet renamed.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,7 +19,15 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from pipeline.storage import FAULT_ENV
 from tests.conftest import REPO, SEEDS, run_pipeline, snapshot
+from tests.faults import (
+    assert_equals_full_rebuild,
+    copy_state,
+    drop_in_later_files,
+    published_seeds,
+    tmp_files,
+)
 
 TIMESTAMPS = ["ingested_at", "first_seen"]
 
@@ -92,3 +106,46 @@ def test_killed_run_is_failed_and_next_run_equals_full_rebuild(tmp_path, moment)
             b[name].drop(columns=TIMESTAMPS, errors="ignore"),
             obj=name,
         )
+
+
+@pytest.fixture(scope="module")
+def published_three_seeds(tmp_path_factory):
+    base = tmp_path_factory.mktemp("crash_base")
+    published_seeds(base, held_back=2)
+    return base
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "write:raw_articles",  # a table written, its step's transaction not yet committed
+        "gates_passed",  # every gate passed, the publish not begun
+        "publish:copy:events",  # the new file half written
+        "publish:rename",  # the new file complete and verified, not yet renamed
+    ],
+)
+def test_kill_at_a_write_or_publish_keeps_the_file_and_next_run_equals_full_rebuild(
+    published_three_seeds, tmp_path, moment
+):
+    articles, db = copy_state(published_three_seeds, tmp_path / "state")
+    drop_in_later_files(articles)
+    before = db.read_bytes()
+    env = {**_env(tmp_path / "no_home", articles, db), FAULT_ENV: json.dumps({moment: "kill"})}
+    env.pop("DAGSTER_HOME")
+    killed = subprocess.run(
+        [sys.executable, "-m", "pipeline.run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert db.read_bytes() == before  # the old version, byte for byte
+    if moment == "publish:rename":
+        assert tmp_files(db), "the kill should have left the verified new file behind"
+
+    again = run_pipeline(articles, db)
+    assert again.result.success
+    assert tmp_files(db) == []
+    assert_equals_full_rebuild(db, articles, tmp_path)
