@@ -5,9 +5,11 @@ import os
 import socket
 
 import dagster as dg
+import duckdb
 
-from pipeline.feed import decode_cursor, diff, encode_cursor, scan
-from pipeline.resources import ArticleFolder
+from pipeline.feed import diff, encode_cursor, read_cursor, scan
+from pipeline.resources import ArticleFolder, Warehouse
+from pipeline.storage import recorded_fingerprints
 
 LAUNCHED_BY = "wirehouse/launched_by"
 PID_TAG, HOST_TAG = "wirehouse/pid", "wirehouse/host"
@@ -80,16 +82,19 @@ def ingest_config(files: list[str] | None = None, rescan_all: bool = False) -> d
     ),
 )
 def article_files_sensor(
-    context: dg.SensorEvaluationContext, articles_folder: ArticleFolder
+    context: dg.SensorEvaluationContext, articles_folder: ArticleFolder, warehouse: Warehouse
 ) -> dg.SensorResult | dg.SkipReason:
     if not articles_folder.root.is_dir():
         return dg.SkipReason(f"input folder {articles_folder.root} does not exist")
     for run_id in fail_dead_runs(context.instance):
         context.log.warning(f"marked run {run_id} failed: the process running it is gone")
-    previous = decode_cursor(context.cursor)
+    previous = _last_seen(context, warehouse)
+    if previous is None:
+        return dg.SkipReason("cursor unreadable and the working database busy; next tick")
     current = scan(articles_folder.root)
     changes = diff(previous, current)
     if not changes.keys:
+        context.update_cursor(encode_cursor(current))  # unchanged, or repaired after a fallback
         return dg.SkipReason(f"no new, changed or deleted files among {len(current)}")
     state = hashlib.sha1(encode_cursor(current).encode()).hexdigest()[:16]
     summary = (
@@ -106,6 +111,28 @@ def article_files_sensor(
         ],
         cursor=encode_cursor(current),
     )
+
+
+def _last_seen(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dict | None:
+    """The fingerprints of the previous tick, or what runs recorded when the cursor is corrupt.
+
+    A cursor that does not parse must neither fail every tick nor make every file look new: the
+    working database's ``input_files`` (what runs actually read) is what the cursor caches.
+    None when that is unreadable too (a run holds the database): the next tick tries again.
+    """
+    previous = read_cursor(context.cursor)
+    if previous is not None:
+        return previous
+    try:
+        recorded = recorded_fingerprints(warehouse.working_path)
+    except duckdb.Error as exc:
+        context.log.warning(f"sensor cursor unreadable; working database busy ({exc})")
+        return None
+    context.log.warning(
+        f"sensor cursor unreadable ({context.cursor[:60]!r}…); using the {len(recorded)} files "
+        f"recorded as read in {warehouse.working_path} instead"
+    )
+    return recorded
 
 
 @dg.schedule(

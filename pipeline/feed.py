@@ -84,3 +84,19 @@ def decode_cursor(cursor: str | None) -> dict[str, str]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def read_cursor(cursor: str | None) -> dict[str, str] | None:
+    """The fingerprints a sensor cursor holds ({} when there is none); None when it is not a
+    cursor of this sensor (corrupt, hand-edited, written by another version)."""
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return None
+    return value

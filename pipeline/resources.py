@@ -52,6 +52,9 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        if context.dagster_run is None:  # a sensor reading state: neither lock nor connection
+            yield self
+            return
         log = context.log.info if context.log else None
         storage.check_output_path(self.published_path)  # fail before any work, not at publish
         with storage.exclusive_lock(self.working_path, on_wait=log):

@@ -133,6 +133,19 @@ def replace_untyped(
     bump_version(con, name)
 
 
+def recorded_fingerprints(working_path: str | os.PathLike[str]) -> dict[str, str]:
+    """Relative path → fingerprint of every input file as last read (``input_files``).
+
+    Read-only; raises ``duckdb.IOException`` while a run holds the working database.
+    """
+    if not Path(working_path).exists():
+        return {}
+    with connect(working_path, read_only=True) as con:
+        if not table_exists(con, "input_files"):
+            return {}
+        return dict(con.execute("SELECT relative_path, fingerprint FROM input_files").fetchall())
+
+
 # --- fault injection: how the tests make a step fail exactly where a crash or a full disk would
 
 FAULT_ENV = "WIREHOUSE_FAULT"

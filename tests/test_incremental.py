@@ -12,7 +12,7 @@ import pytest
 
 from assets.automation import LAUNCHED_BY, article_files_sensor
 from pipeline.definitions import build_definitions
-from pipeline.resources import ArticleFolder
+from pipeline.resources import ArticleFolder, Warehouse
 from tests.conftest import SEEDS, run_pipeline, snapshot
 
 TIMESTAMPS = ["ingested_at", "first_seen"]
@@ -28,12 +28,15 @@ class Feed:
         self.job = build_definitions(str(folder), str(db)).resolve_job_def("process_files")
 
     def tick(self):
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
-            resources={"articles_folder": ArticleFolder(path=str(self.folder))},
-        )
-        result = article_files_sensor(context)
+            resources={
+                "articles_folder": ArticleFolder(path=str(self.folder)),
+                "warehouse": Warehouse(database_path=str(self.db)),
+            },
+        ) as context:
+            result = article_files_sensor(context)
         if isinstance(result, dg.SkipReason):
             return []
         self.cursor = result.cursor
