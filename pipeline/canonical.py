@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from pipeline.ner import refine_spans
+
 HONORIFICS = frozenset(
     {
         "mr",
@@ -91,7 +93,24 @@ NAME_PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van",
 GROUP_LABELS = frozenset({"GPE", "ORG", "LOC", "NORP", "FAC"})
 _NON_WORD = re.compile(r"[^\w\s-]")
 _SPACES = re.compile(r"\s+")
+_NICKNAME = re.compile(r"(?<=\w)\s+[\"“'‘][^\"“”'‘’]{1,30}[\"”'’]\s+(?=\w)")
 _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
+
+
+# Legal forms of companies: "Apple Inc" is Apple. A closed grammatical class, like honorifics.
+LEGAL_SUFFIXES = frozenset(
+    "inc incorporated corp corporation co cos company ltd limited llc llp lp plc ag sa nv bv "
+    "gmbh spa srl ab asa oyj kk pty pte bhd se".split()
+)
+# Descriptors that precede a name inside a span ("Head Coach Tony Smith", "Deputy Ortiz").
+DESCRIPTOR_WORDS = (
+    ROLE_WORDS
+    | HONORIFICS
+    | frozenset(
+        "head deputy vice assistant acting former interim associate executive senior coach "
+        "constable officer sheriff detective sergeant inspector captain lieutenant qb".split()
+    )
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -99,13 +118,24 @@ def normalize_name(surface: str) -> str:
     """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case.
 
     A generational suffix goes too: reports drop the "III" of "Anthony LaCalamita III" at will.
+    Runs of single letters join, so "U. S.", "U.S." and "US" are one key ("u s" → "us").
     Cached: a corpus names the same few thousand entities over and over.
     """
     text = unicodedata.normalize("NFKD", surface)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"['’]s\b", "", text).replace(".", "")
+    text = _NICKNAME.sub(" ", text)  # Vincent "The Chin" Gigante
+    text = re.sub(r"['’]s\b", "", text).replace(".", " ")
     text = _NON_WORD.sub(" ", text).replace("-", " ")
-    tokens = _SPACES.sub(" ", text).strip().casefold().split(" ")
+    raw = _SPACES.sub(" ", text).strip().casefold().split(" ")
+    tokens: list[str] = []
+    letters = False  # the last token is a run of single letters
+    for tok in raw:
+        single = len(tok) == 1 and tok.isalpha()
+        if single and letters:
+            tokens[-1] += tok
+        else:
+            tokens.append(tok)
+            letters = single
     while len(tokens) > 1 and tokens[0] in HONORIFICS | {"the"}:
         tokens = tokens[1:]
     if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES:
@@ -113,22 +143,66 @@ def normalize_name(surface: str) -> str:
     return " ".join(t for t in tokens if t)
 
 
+def org_key(key: str) -> str:
+    """An organisation's key without its legal form: "apple inc" → "apple"."""
+    tokens = key.split()
+    while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def generation(surface: str) -> str:
+    """The generational marker of a name ("jr", "iii"), or "" when it has none."""
+    tokens = re.sub(r"[^\w\s]", " ", surface.replace(".", "")).casefold().split()
+    return tokens[-1] if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES else ""
+
+
 def entity_id_for(label: str, key: str) -> str:
     return "ent_" + hashlib.sha1(f"{label}|{key}".encode()).hexdigest()[:12]
+
+
+# A longer given name that ends like a feminine form of the shorter one is another person:
+# "Chris" may be "Christopher" but not "Christine"/"Christina", "Dan" not "Danielle".
+_FEMININE_ENDINGS = ("a", "ine", "ina", "ette", "elle", "ie", "een", "anne")
 
 
 def names_are_variants(a: str, b: str) -> bool:
     """True for spellings of one given name: Anthony/Antony, Matt/Matthew, Jon/John.
 
     Transliterations can differ in the first letter too (Kurbanguly/Gurbanguli), but only long
-    names are similar enough for that to be safe: Jon/Ron are two people.
+    names are similar enough for that to be safe: Jon/Ron are two people. Initials are names
+    too: "W" is not "H W", and a bare initial only matches a name starting with it.
     """
     if a == b:
         return True
-    if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
-        return True
+    if len(a) <= 2 or len(b) <= 2:  # initials ("w", "hw") only match the same initials
+        return False
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short):
+        return not long_.endswith(_FEMININE_ENDINGS) or short.endswith(_FEMININE_ENDINGS)
     similar = SequenceMatcher(None, a, b).ratio() >= 0.8
     return similar and (a[0] == b[0] or min(len(a), len(b)) >= 6)
+
+
+def _name_tokens(key: str) -> list[str]:
+    """A person key's tokens without a trailing generational marker (kept only to tell a
+    "Jr" from a "Sr", see ``canonicalize``)."""
+    tokens = key.split()
+    return tokens[:-1] if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES else tokens
+
+
+def _given_parts_compatible(ta: list[str], tb: list[str]) -> bool:
+    """Same person by the given names and initials before a shared surname.
+
+    The first given names must be variants; middle names or initials, when both have them,
+    must agree ("George H W Bush" ≠ "George W Bush"); one side may omit them.
+    """
+    if not names_are_variants(ta[0], tb[0]):
+        return False
+    ma, mb = ta[1:-1], tb[1:-1]
+    if ma and mb:
+        return "".join(w[0] for w in ma) == "".join(w[0] for w in mb) and len(ma) == len(mb)
+    return True
 
 
 @dataclass
@@ -140,6 +214,8 @@ class _Mention:
     ner_label: str
     role: str | None
     has_honorific: bool
+    all_caps: bool = False
+    descriptor: bool = False  # the span carries a title before the name ("Colts QB Andrew Luck")
 
 
 class _UnionFind:
@@ -181,9 +257,11 @@ def canonicalize(
     """Assign every mention an ``entity_id`` and a voted ``label``; build the entities table.
 
     ``mentions`` has article_id, start_char, end_char, text, ner_label; ``texts`` maps article_id
-    to the cleaned text the offsets point into (used to read the title before a name).
+    to the cleaned text the offsets point into (used to read the title before a name). Headline
+    and table junk is cut off the spans first (``refine_spans``), so the output can hold fewer
+    or shorter spans than the input.
     """
-    out = mentions.copy()
+    out = refine_spans(mentions, texts).reset_index(drop=True)
     if out.empty:
         out["entity_id"] = pd.Series(dtype="object")
         out["label"] = pd.Series(dtype="object")
@@ -196,6 +274,7 @@ def canonicalize(
         prefix = text[max(0, row.start_char - 6) : row.start_char].casefold()
         has_hon = bool(re.search(r"\b(mr|mrs|ms|dr)\.?\s*$", prefix))
         key = normalize_name(row.text) or row.text.casefold()
+        letters = [ch for ch in row.text if ch.isalpha()]
         items.append(
             _Mention(
                 i,
@@ -205,8 +284,19 @@ def canonicalize(
                 row.ner_label,
                 role_before(text, row.start_char),
                 has_hon,
+                all_caps=len(letters) >= 2 and all(ch.isupper() for ch in letters),
             )
         )
+    # One key, two generational markers ("Ken Griffey Jr." / "Ken Griffey Sr."): father and
+    # son, so the marker stays in their keys; a single marker is dropped ("LaCalamita III").
+    markers: dict[str, set[str]] = defaultdict(set)
+    for m in items:
+        g = generation(m.display)
+        if g:
+            markers[m.key].add(g)
+    for m in items:
+        if len(markers.get(m.key, ())) >= 2 and generation(m.display):
+            m.key = f"{m.key} {generation(m.display)}"
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in items:
         votes[m.key][m.ner_label] += 1
@@ -216,52 +306,48 @@ def canonicalize(
         return votes[key]["PERSON"] / total if total else 0.0
 
     person_full = sorted(k for k in votes if " " in k and person_share(k) >= 0.5)
+    # A title inside the span is not part of the name: "Colts QB Andrew Luck" is Andrew Luck
+    # when the corpus names him so, and "Head Coach Tony Smith" is Tony Smith.
+    core = _person_cores(person_full)
+    for m in items:
+        c = core.get(m.key)
+        if c is not None and c != m.key:
+            m.key, m.descriptor = c, True
+            votes[c][m.ner_label] += 1
+    person_full = sorted({core.get(k, k) for k in person_full} - {""})
+    person_full = [k for k in person_full if " " in k]
     uf = _UnionFind()
     for k in person_full:
         uf.find(k)
-    _merge_spelling_variants(person_full, uf)
+    _merge_spelling_variants(person_full, items, uf)
     _merge_same_role(items, person_full, uf)
 
     cluster_of: dict[int, str] = {}
-    articles_of_key: dict[str, set[str]] = defaultdict(set)
     for m in items:
-        articles_of_key[m.key].add(m.article_id)
         if m.key in uf.parent:
             cluster_of[m.index] = uf.find(m.key)
 
-    # Single-token person references ("Blinken", "Mr. Qin") join the full name they abbreviate.
-    by_token: dict[str, set[str]] = defaultdict(set)
-    for k in person_full:
-        for tok in k.split():
-            if tok not in NAME_PARTICLES:
-                by_token[tok].add(uf.find(k))
-    cluster_articles: dict[str, set[str]] = defaultdict(set)
-    cluster_size: Counter = Counter()
-    for m in items:
-        if m.index in cluster_of:
-            cluster_articles[cluster_of[m.index]].add(m.article_id)
-            cluster_size[cluster_of[m.index]] += 1
-    for m in items:
-        if m.index in cluster_of or " " in m.key:
-            continue
-        candidates = by_token.get(m.key)
-        if not candidates:
-            continue
-        local = [c for c in candidates if m.article_id in cluster_articles[c]]
-        personish = m.has_honorific or person_share(m.key) >= 0.3
-        if len(local) == 1:
-            cluster_of[m.index] = local[0]
-        elif not local and personish and len(candidates) == 1:
-            cluster_of[m.index] = next(iter(candidates))
-        elif len(local) > 1 and personish:
-            cluster_of[m.index] = max(local, key=lambda c: (cluster_size[c], c))
+    def place(key: str) -> bool:
+        # Places are where surnames have homonyms (Jordan, Georgia): context never joins them.
+        v = votes[key]
+        return v["GPE"] + v["LOC"] + v["FAC"] > sum(v.values()) / 2
 
-    # Everything else groups by its key; acronyms join their expansion ("US" / "United States").
-    group_keys = sorted({m.key for m in items if m.index not in cluster_of})
-    acronym_target = _acronym_targets(group_keys, votes)
-    for m in items:
-        if m.index not in cluster_of:
-            cluster_of[m.index] = acronym_target.get(m.key, m.key)
+    _resolve_short_person_forms(items, person_full, uf, cluster_of, person_share, place)
+
+    # Everything else groups by its key without a legal form ("Apple Inc" / "Apple");
+    # acronyms join their expansion ("US" / "United States", "USGS" / "U.S. Geological Survey").
+    rest = [m for m in items if m.index not in cluster_of]
+    org_votes: dict[str, Counter] = defaultdict(Counter)
+    for m in rest:
+        m.key = org_key(m.key)
+        org_votes[m.key][m.ner_label] += 1
+    targets = _acronym_targets(sorted(org_votes), org_votes)
+    targets.update(_place_prefixed_targets(rest, org_votes))
+    for m in rest:
+        t = m.key
+        for _ in range(3):  # an acronym of a place-prefixed name: follow at most a short chain
+            t = targets.get(t, t)
+        cluster_of[m.index] = t
 
     members: dict[str, list[_Mention]] = defaultdict(list)
     for m in items:
@@ -272,7 +358,11 @@ def canonicalize(
     for cluster, ms in members.items():
         label = _vote_label(ms)
         name = _canonical_name(ms)
-        eid = entity_id_for(label, normalize_name(name) or cluster)
+        id_key = normalize_name(name) or cluster
+        marker = generation(name)
+        if marker and cluster.endswith(f" {marker}"):  # "Jr" and "Sr" kept apart above
+            id_key = f"{id_key} {marker}"
+        eid = entity_id_for(label, id_key)
         for m in ms:
             ids[m.index] = eid
             labels[m.index] = label
@@ -310,12 +400,38 @@ def _display(surface: str) -> str:
     return re.sub(r"^(?:Mr|Mrs|Ms|Dr)\.?\s+", "", text)
 
 
-def _merge_spelling_variants(person_full: list[str], uf: _UnionFind) -> None:
+def _person_cores(person_full: list[str]) -> dict[str, str]:
+    """Key → the name inside it, for keys that carry titles or descriptors before a name.
+
+    The name is the longest tail that the corpus also uses as a full name on its own; failing
+    that, the tail after leading title words ("head coach tony smith" → "tony smith").
+    """
+    known = set(person_full)
+    cores = {}
+    for k in person_full:
+        tokens = k.split()
+        for cut in range(1, len(tokens) - 1):
+            tail = " ".join(tokens[cut:])
+            if tail in known:
+                cores[k] = tail
+                break
+        else:
+            cut = 0  # "deputy ortiz" → "ortiz", a surname to resolve like any other
+            while len(tokens) - cut > 1 and tokens[cut] in DESCRIPTOR_WORDS:
+                cut += 1
+            if cut:
+                cores[k] = " ".join(tokens[cut:])
+    return cores
+
+
+def _merge_spelling_variants(person_full: list[str], items: list[_Mention], uf: _UnionFind) -> None:
     """Union the keys that spell one full name differently.
 
     Given-name variants with the same surname; the same letters spaced differently ("Del
-    Giudice"/"DelGiudice"); and a name behind a descriptor the tagger took in ("Constable Tim
-    Fanning", "GM Theo Epstein"): a full name that ends with another full name is that person.
+    Giudice"/"DelGiudice"). Different given names, initials or generational markers are
+    different people; a form without middle initials or marker joins the fuller form only when
+    that is the only one ("George Bush" stays apart when both "George H W Bush" and "George W
+    Bush" occur).
     """
     by_compact: dict[str, list[str]] = defaultdict(list)
     for k in person_full:
@@ -323,22 +439,32 @@ def _merge_spelling_variants(person_full: list[str], uf: _UnionFind) -> None:
     for keys in by_compact.values():
         for other in keys[1:]:
             uf.union(keys[0], other)
-    known = set(person_full)
-    for k in person_full:
-        tokens = k.split()
-        for cut in range(1, len(tokens) - 1):
-            tail = " ".join(tokens[cut:])
-            if tail in known:
-                uf.union(k, tail)
-                break
+
+    def gen(key: str) -> str:
+        tokens = key.split()
+        return tokens[-1] if len(_name_tokens(key)) < len(tokens) else ""
+
     by_last: dict[str, list[str]] = defaultdict(list)
     for k in person_full:
-        by_last[k.split()[-1]].append(k)
+        by_last[_name_tokens(k)[-1]].append(k)
     for keys in by_last.values():
+        if len(keys) < 2:
+            continue
         for i, a in enumerate(keys):
+            partners = []
             for b in keys[i + 1 :]:
-                ta, tb = a.split(), b.split()
-                if names_are_variants(ta[0], tb[0]) and abs(len(ta) - len(tb)) <= 1:
+                ta, tb = _name_tokens(a), _name_tokens(b)
+                if abs(len(ta) - len(tb)) > 1 or not _given_parts_compatible(ta, tb):
+                    continue
+                if gen(a) != gen(b) and (gen(a) and gen(b) or len(ta) != len(tb)):
+                    continue  # "Jr" and "Sr": father and son
+                partners.append(b)
+            fuller = [b for b in partners if len(b.split()) != len(a.split())]
+            same = [b for b in partners if len(b.split()) == len(a.split())]
+            for b in same:
+                uf.union(a, b)
+            if len(fuller) == 1 or len({uf.find(b) for b in fuller}) == 1:
+                for b in fuller:
                     uf.union(a, b)
 
 
@@ -346,34 +472,153 @@ def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFi
     """Names that hold the same role and share a surname are one person spelled two ways.
 
     Machine translation garbles given names ("Foreign Minister Chen Gang" beside the majority
-    "Foreign Minister Qin Gang"); the role title plus the shared family token is strong evidence.
+    "Foreign Minister Qin Gang"); the role title plus the shared family token is strong evidence
+    when one form is the clear majority (at least twice the mentions: a garble is the exception)
+    and the two never appear in one article (there they would be two people side by side).
     """
     full = set(person_full)
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
+    articles: dict[str, set[str]] = defaultdict(set)
+    n_mentions: Counter = Counter()
     for m in items:
-        if m.key in full and m.role:
-            tokens = m.key.split()
-            if len(tokens) == 2 and len(tokens[0]) <= 5:
-                roles[(m.role, tokens[-1])].add(m.key)
+        if m.key in full:
+            articles[m.key].add(m.article_id)
+            n_mentions[m.key] += 1
+            if m.role:
+                tokens = m.key.split()
+                if len(tokens) == 2 and len(tokens[0]) <= 5:
+                    roles[(m.role, tokens[-1])].add(m.key)
     for keys in roles.values():
-        ordered = sorted(keys)
-        for other in ordered[1:]:
-            uf.union(ordered[0], other)
+        if len(keys) < 2:
+            continue
+        major = max(sorted(keys), key=lambda k: n_mentions[k])
+        for other in sorted(keys - {major}):
+            clear = n_mentions[major] >= 2 * n_mentions[other]
+            if clear and not articles[major] & articles[other]:
+                uf.union(major, other)
+
+
+def _resolve_short_person_forms(
+    items: list[_Mention],
+    person_full: list[str],
+    uf: _UnionFind,
+    cluster_of: dict[int, str],
+    person_share,
+    place,
+) -> None:
+    """Single-token person references ("Blinken", "Mr. Qin") join the full name they abbreviate.
+
+    In order of evidence: a full name with that token in the same article; else the full name
+    with that surname whose articles share the most other names with this one (the same story);
+    else, corpus-wide, a full name that is the clear majority bearer of the surname. Otherwise
+    the surname stays an entity of its own: a guess would glue a President onto his wife.
+    """
+    local_index: dict[str, set[str]] = defaultdict(set)  # any name token → clusters
+    by_surname: dict[str, set[str]] = defaultdict(set)
+    for k in person_full:
+        tokens = [t for t in _name_tokens(k) if t not in NAME_PARTICLES]
+        for tok in tokens:
+            local_index[tok].add(uf.find(k))
+        if tokens:
+            by_surname[tokens[-1]].add(uf.find(k))
+    cluster_articles: dict[str, set[str]] = defaultdict(set)
+    cluster_size: Counter = Counter()
+    keys_of_article: dict[str, set[str]] = defaultdict(set)
+    for m in items:
+        keys_of_article[m.article_id].add(cluster_of.get(m.index, m.key))
+        if m.index in cluster_of:
+            cluster_articles[cluster_of[m.index]].add(m.article_id)
+            cluster_size[cluster_of[m.index]] += 1
+    # Names around each full name, over its articles: the story it belongs to.
+    context: dict[str, Counter] = defaultdict(Counter)
+    for c, arts in cluster_articles.items():
+        for a in arts:
+            context[c].update(keys_of_article[a] - {c})
+    pending: dict[str, list[_Mention]] = defaultdict(list)
+    for m in items:
+        if m.index in cluster_of or " " in m.key:
+            continue
+        candidates = local_index.get(m.key)
+        if not candidates:
+            continue
+        local = [c for c in candidates if m.article_id in cluster_articles[c]]
+        personish = m.has_honorific or m.descriptor or person_share(m.key) >= 0.3
+        if len(local) == 1:
+            cluster_of[m.index] = local[0]
+        elif len(local) > 1 and personish:
+            cluster_of[m.index] = max(local, key=lambda c: (cluster_size[c], c))
+        elif not local and by_surname.get(m.key) and not place(m.key):
+            pending[m.key].append(m)
+    for surname, ms in pending.items():
+        bearers = sorted(by_surname[surname])
+        unresolved = []
+        for m in ms:
+            around = keys_of_article[m.article_id] - {m.key}
+            shared = {c: sum(1 for k in around if context[c][k]) for c in bearers}
+            best = max(bearers, key=lambda c: (shared[c], c))
+            # Two names in common with the full name's articles: one story (one shared name,
+            # such as a country, is common to unrelated stories).
+            if shared[best] >= 2 and all(shared[c] < shared[best] for c in bearers if c != best):
+                cluster_of[m.index] = best
+            else:
+                unresolved.append(m)
+        if not unresolved or not any(
+            m.has_honorific or m.descriptor or person_share(m.key) >= 0.3 for m in unresolved
+        ):
+            continue
+        total = sum(cluster_size[c] for c in bearers)
+        top = max(bearers, key=lambda c: (cluster_size[c], c))
+        bare_articles = {m.article_id for m in unresolved}
+        # Clear majority: two thirds of the full-name mentions of this surname, and named in
+        # full in at least a quarter as many articles as use the bare surname (a full name
+        # seen far less often than the surname is more likely a namesake or a relative).
+        if cluster_size[top] >= 2 * total / 3 and 4 * len(cluster_articles[top]) >= len(
+            bare_articles
+        ):
+            for m in unresolved:
+                cluster_of[m.index] = top
+
+
+def _place_prefixed_targets(rest: list[_Mention], votes: dict[str, Counter]) -> dict[str, str]:
+    """An organisation named without its home place joins the full name: "Saints" →
+    "New Orleans Saints", when the corpus has exactly one place-prefixed form of it."""
+    places = {k for k, v in votes.items() if v["GPE"] > sum(v.values()) / 2}
+    longer: dict[str, set[str]] = defaultdict(set)
+    for k, v in votes.items():
+        if v["ORG"] <= sum(v.values()) / 2:
+            continue
+        tokens = k.split()
+        for cut in range(1, len(tokens)):
+            if " ".join(tokens[:cut]) in places:
+                longer[" ".join(tokens[cut:])].add(k)
+    return {
+        short: next(iter(full))
+        for short, full in longer.items()
+        if len(full) == 1
+        and short in votes
+        and votes[short]["ORG"] > sum(votes[short].values()) / 2
+    }
 
 
 def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, str]:
-    expansions: dict[str, list[str]] = defaultdict(list)
+    """Acronym → its expansion, when the corpus has exactly one expansion with those initials.
+
+    Short words of the expansion may count whole ("us geological survey" → "usgs" as well as
+    "ugs"), for expansions that embed an acronym.
+    """
+    expansions: dict[str, set[str]] = defaultdict(set)
     for k in keys:
         words = [w for w in k.split() if w not in NAME_PARTICLES]
         if len(words) >= 2:
-            expansions["".join(w[0] for w in words)].append(k)
+            expansions["".join(w[0] for w in words)].add(k)
+            expansions["".join(w if len(w) <= 3 else w[0] for w in words)].add(k)
     targets = {}
     for k in keys:
         if " " in k or not 2 <= len(k) <= 6:
             continue
         cands = [
             e
-            for e in expansions.get(k, [])
+            for e in sorted(expansions.get(k, ()))
             if set(votes[e]) & GROUP_LABELS and set(votes[k]) & GROUP_LABELS
         ]
         if len(cands) == 1:
@@ -387,8 +632,17 @@ def _vote_label(ms: list[_Mention]) -> str:
 
 
 def _canonical_name(ms: list[_Mention]) -> str:
-    """The most frequent of the longest forms: the full name, not "Blinken" or "US"."""
-    counts = Counter(m.display for m in ms)
+    """The most frequent of the longest forms: the full name, not "Blinken" or "US".
+
+    Forms with a title inside ("Colts QB Andrew Luck") or in capitals ("REAGAN") are only used
+    when there is nothing else.
+    """
+    plain = (
+        [m for m in ms if not m.descriptor and not m.all_caps]
+        or [m for m in ms if not m.descriptor]
+        or ms
+    )
+    counts = Counter(m.display for m in plain)
     longest = max(len(normalize_name(d).split()) for d in counts)
     full = [d for d in counts if len(normalize_name(d).split()) == longest]
     return min(full, key=lambda d: (-counts[d], d))

@@ -15,11 +15,11 @@ Pure functions (no DuckDB, no Dagster) so they can be tested on hand-made cases.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.canonical import normalize_name
 from pipeline.evaluation import Scores, b_cubed, pairwise
 
 PRONOUNS = frozenset(
@@ -71,6 +71,22 @@ def fold(text: str) -> str:
     """Compared without case and with single spaces, as the issue matched (not dots: "U. S."
     matching "U.S." would credit the pipeline for a variant it may not have folded)."""
     return _SPACES.sub(" ", text.casefold()).strip()
+
+
+_HONORIFIC = re.compile(r"^(?:the|mr|mrs|ms|dr)\.?\s+", re.IGNORECASE)
+
+
+def surface_key(text: str) -> str:
+    """The peer's entity: the surface string without case, accents, dots, possessive, a leading
+    "the" or honorific. Fixed here (not the pipeline's normalisation) so the peer never moves."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’]s\b", "", text).replace(".", "")
+    text = re.sub(r"[^\w\s]", " ", text).replace("_", " ")
+    text = _SPACES.sub(" ", text).strip()
+    while _HONORIFIC.match(text) and len(text.split()) > 1:
+        text = _HONORIFIC.sub("", text, count=1)
+    return text.casefold()
 
 
 def cross_document(gold: Sequence[GoldEntityMention]) -> list[GoldEntityMention]:
@@ -171,7 +187,7 @@ def score_entities(
     found = match_entity_mentions(cross, published)
     gold_of = {str(k): cross[k].chain for k in found}
     pred = {str(k): p.entity_id for k, p in found.items()}
-    peer = {str(k): normalize_name(p.text) or fold(p.text) for k, p in found.items()}
+    peer = {str(k): surface_key(p.text) for k, p in found.items()}
 
     halves: dict[str, Scores] = {}
     peer_halves: dict[str, Scores] = {}

@@ -218,3 +218,179 @@ class NerCache:
             ).df()
         finally:
             self.con.unregister("_arts")
+
+
+# --- Span post-processing over the whole corpus (run by canonicalization, after the cache) ---
+
+# Words that make a span a figure rather than a name: currency and unit words of wire tables.
+# A closed grammatical class like the honorifics, not names of anything.
+CURRENCY_UNITS = frozenset(
+    "dlr dlrs dollar dollars usd cent cents ct cts yen stg sterling pound pounds euro euros "
+    "franc francs mark marks lira lire peso pesos rupee rupees yuan won ruble rubles roubles "
+    "mln bln billion million pct percent tonnes tons barrels bpd".split()
+)
+VERSUS = frozenset({"vs", "v", "versus"})
+_PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da", "&"})
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_FIGURE = re.compile(r"^[\d.,:;/%+\-–()$£€¥]+$")
+_GLUED_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Dr)(?=[A-Z][a-z])")
+_DASH = re.compile(r"\s+(?:-|–|—|--)\s+")
+
+
+class WordCase:
+    """How often each word is written lower-case in the corpus, and how often capitalised.
+
+    A word that the corpus mostly writes in lower case ("buys", "checks", "startup") is a
+    common word, not part of a name, wherever a title-case headline capitalises it.
+    """
+
+    def __init__(self, texts, vocabulary: set[str]) -> None:
+        self.lower: dict[str, int] = {}
+        self.upper: dict[str, int] = {}
+        for text in texts:
+            for w in _WORD.findall(text):
+                f = w.casefold()
+                if f not in vocabulary:
+                    continue
+                table = self.lower if w[0].islower() else self.upper
+                table[f] = table.get(f, 0) + 1
+
+    def common(self, word: str) -> bool:
+        f = word.strip(_EDGE_PUNCT).casefold()
+        low = self.lower.get(f, 0)
+        # Seen lower-case at least twice and at least as often as capitalised (headlines and
+        # sentence starts capitalise common words too, so capitalised use alone proves nothing).
+        return low >= 2 and low >= self.upper.get(f, 0)
+
+
+def _is_figure(token: str) -> bool:
+    t = token.strip(_EDGE_PUNCT)
+    return bool(t) and (_FIGURE.match(t) is not None or t.casefold() in CURRENCY_UNITS)
+
+
+def has_figure(surface: str) -> bool:
+    """Digits, a currency/unit word or "vs": a table row or an amount, never a person."""
+    if any(ch.isdigit() for ch in surface):
+        return True
+    words = {w.strip(_EDGE_PUNCT).casefold() for w in surface.split()}
+    return bool(words & (CURRENCY_UNITS | VERSUS))
+
+
+def headline_line(text: str, start: int, end: int) -> bool:
+    """The span sits in a title-case or all-caps line, where NER glues words onto names."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    words = _WORD.findall(text[lo : hi if hi >= 0 else len(text)])
+    words = [w for w in words if w.casefold() not in _PARTICLES and len(w) > 1]
+    # Three words at least: a one- or two-word line is a label, not a headline. Four in five
+    # capitalised: body sentences capitalise names, rarely most of their words.
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
+    """Cut headline and table junk off the spans; drop those that carry no name at all.
+
+    - a dateline glued before a name ("March 3 - KeyCorp") goes: the part before a spaced dash
+      that holds a figure;
+    - figures, units and "vs" at the edges go ("Evansville 51-50"); a PERSON span holding any of
+      them is a table row or an amount and is dropped;
+    - in a title-case or all-caps line, common words at the edges ("Buys SeaMicro", "Lindsay
+      Lohan Checks Into Rehab") go, unless the whole span also occurs outside headlines; a span
+      of common words only ("Swimmer And Actress Dies") is dropped. A common word next to a
+      particle stays ("Bank of America"): that is a name's structure, not glue.
+    """
+    if spans.empty:
+        return spans
+    vocab = {w.casefold() for s in spans["text"] for w in _WORD.findall(s)}
+    case = WordCase((texts.get(a, "") for a in spans["article_id"].unique()), vocab)
+    rows = list(spans.itertuples(index=False))
+    in_headline = [
+        headline_line(texts.get(r.article_id, ""), r.start_char, r.end_char) for r in rows
+    ]
+    body_forms = {r.text.casefold() for r, h in zip(rows, in_headline, strict=True) if not h}
+    body_inner = {  # forms seen inside a sentence, where capitals are the name's own
+        r.text.casefold()
+        for r, h in zip(rows, in_headline, strict=True)
+        if not h and not _sentence_initial(texts.get(r.article_id, ""), r.start_char)
+    }
+    keep = []
+    for r, headline in zip(rows, in_headline, strict=True):
+        text = texts.get(r.article_id, "")
+        start, end = r.start_char, r.end_char
+        piece = text[start:end]
+        dash = _DASH.search(piece)
+        if dash and any(ch.isdigit() for ch in piece[: dash.start()]):
+            start += dash.end()
+        glued = _GLUED_HONORIFIC.match(text[start:end])  # "MrBeijing": a lost space
+        if glued:
+            start += glued.end()
+        toks = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+        if r.ner_label == "PERSON" and has_figure(text[start:end]):
+            continue
+        while toks and _is_figure(text[slice(*toks[0])]):
+            toks.pop(0)
+        while toks and (
+            _is_figure(text[slice(*toks[-1])])
+            or text[slice(*toks[-1])].strip(_EDGE_PUNCT).casefold() in VERSUS
+        ):
+            toks.pop()
+        if headline and text[start:end].casefold() not in body_forms:
+            toks = _strip_common(text, toks, case, body_forms)
+        elif len(toks) >= 2 and _sentence_initial(text, toks[0][0]):
+            # "Without Felt, ...": a common word capitalised only by the sentence start.
+            first = text[slice(*toks[0])]
+            if case.common(first) and text[toks[0][0] : toks[-1][1]].casefold() not in (body_inner):
+                toks = toks[1:]
+        if not toks:
+            continue
+        span = clean_span(text, toks[0][0], toks[-1][1])
+        if span is None:
+            continue
+        keep.append(
+            (r.article_id, r.sentence_index, span[0], span[1], text[span[0] : span[1]], r.ner_label)
+        )
+    return pd.DataFrame(keep, columns=MENTION_COLUMNS)
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 3) : start].rstrip(" \t\"“'‘(")
+    return not before or before[-1] in ".!?\n:"
+
+
+def _strip_common(
+    text: str, toks: list[tuple[int, int]], case: WordCase, body_forms: set[str]
+) -> list[tuple[int, int]]:
+    """The name inside a headline span: common words off the edges, then the leading run."""
+    words = [text[a:b].strip(_EDGE_PUNCT) for a, b in toks]
+    particle = [w.casefold() in _PARTICLES for w in words]
+    common = [case.common(w) for w in words]
+    if all(c or p for c, p in zip(common, particle, strict=True)):
+        return []
+    # A common word beside a particle is a name's structure ("Bank of America"), not glue.
+    glue = [
+        c and not (i > 0 and particle[i - 1]) and not (i + 1 < len(words) and particle[i + 1])
+        for i, c in enumerate(common)
+    ]
+    lo, hi = 0, len(toks)
+
+    def known() -> bool:
+        return text[toks[lo][0] : toks[hi - 1][1]].casefold() in body_forms
+
+    while hi - lo > 1 and not known() and (glue[lo] or particle[lo]):
+        lo += 1
+    while hi - lo > 1 and not known() and (glue[hi - 1] or particle[hi - 1]):
+        hi -= 1
+    if known():
+        return toks[lo:hi]
+    # A common word inside splits two names ("Obama Reverses Bush"): the first is the subject.
+    run: list[tuple[int, int]] = []
+    for i in range(lo, hi):
+        if glue[i]:
+            if run:
+                break
+            continue
+        run.append(toks[i])
+    while run and text[run[-1][0] : run[-1][1]].strip(_EDGE_PUNCT).casefold() in _PARTICLES:
+        run.pop()
+    return run

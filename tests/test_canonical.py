@@ -155,3 +155,210 @@ def test_short_given_names_that_differ_in_the_first_letter_stay_apart():
         [("Jon Smith resigned.", "Jon Smith"), ("Ron Smith stayed.", "Ron Smith")]
     )
     assert sorted(entities["name"]) == ["Jon Smith", "Ron Smith"]
+
+
+def _corpus(docs: dict[str, tuple[str, list[tuple[str, str]]]]):
+    """canonicalize over several articles: {article_id: (text, [(surface, label), ...])}."""
+    frames = [_mentions(text, spans, aid) for aid, (text, spans) in docs.items()]
+    texts = {aid: text for aid, (text, _) in docs.items()}
+    return canonicalize(pd.concat(frames, ignore_index=True), texts)
+
+
+def _same(out: pd.DataFrame, a: str, b: str) -> bool:
+    ea, eb = _entity_of(out, a), _entity_of(out, b)
+    assert ea and eb, (a, b)
+    return ea == eb
+
+
+def test_legal_suffix_and_the_do_not_make_a_new_organisation():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Apple Inc said sales rose. Microsoft Corp closed the deal.",
+                [("Apple Inc", "ORG"), ("Microsoft Corp", "ORG")],
+            ),
+            "a2": ("Apple and Microsoft talked.", [("Apple", "ORG"), ("Microsoft", "ORG")]),
+        }
+    )
+    assert _same(out, "Apple Inc", "Apple")
+    assert _same(out, "Microsoft Corp", "Microsoft")
+    assert not _same(out, "Apple", "Microsoft")
+
+
+def test_acronym_joins_expansion_with_spacing_and_dot_variants():
+    out, _ = _corpus(
+        {
+            "a1": ("The U. S. Geological Survey said so.", [("U. S. Geological Survey", "ORG")]),
+            "a2": ("The USGS measured it.", [("USGS", "ORG")]),
+            "a3": (
+                "The U.S. Geological Survey and the US Geological Survey agree.",
+                [("U.S. Geological Survey", "ORG"), ("US Geological Survey", "ORG")],
+            ),
+        }
+    )
+    entity = _entity_of(out, "USGS")
+    for form in ("U. S. Geological Survey", "U.S. Geological Survey", "US Geological Survey"):
+        assert _entity_of(out, form) == entity, form
+    assert normalize_name("U. S.") == normalize_name("U.S.") == normalize_name("US") == "us"
+
+
+def test_headline_verbs_and_descriptors_are_cut_off_names():
+    body = (
+        "AMD buys chips and buys time. It was acquiring rivals while acquiring talent. "
+        "The startup grew; every startup does. AMD said SeaMicro would help. "
+        "EYP Mission Critical Facilities is a firm."
+    )
+    headline_1 = "AMD Buys SeaMicro In Server Push"
+    headline_2 = "HP Acquiring EYP Mission Critical Facilities"
+    headline_3 = "Microserver Startup SeaMicro Sold"
+    text = f"{headline_1}\n{headline_2}\n{headline_3}\n{body}"
+    out, entities = _corpus(
+        {
+            "a1": (
+                text,
+                [
+                    ("Buys SeaMicro", "ORG"),
+                    ("Acquiring EYP Mission Critical Facilities", "ORG"),
+                    ("Startup SeaMicro", "ORG"),
+                    ("SeaMicro", "ORG"),
+                    ("EYP Mission Critical Facilities", "ORG"),
+                ],
+            ),
+        }
+    )
+    assert set(out["text"]) == {"SeaMicro", "EYP Mission Critical Facilities"}
+    assert sorted(entities["name"]) == ["EYP Mission Critical Facilities", "SeaMicro"]
+    # A headline span of common words only names nothing; in body text it is kept.
+    text2 = (
+        "Swimmer And Actress Dies Aged 91\nThe swimmer and actress dies, aged 91, the family "
+        "said. Every swimmer and actress dies, aged or not."
+    )
+    out2, _ = _corpus({"b1": (text2, [("Swimmer And Actress Dies", "PERSON")])})
+    assert out2.empty
+
+
+def test_figures_currency_and_vs_are_never_a_person():
+    text = (
+        "Shr 1.20 dlrs vs 1.10 dlrs\nRevs 1,080,068 vs 1,000,000\nProfit was 5 mln U.S. Dlrs.\n"
+        "March 3 - KeyCorp said net rose. Evansville 51-50 won."
+    )
+    out, entities = _corpus(
+        {
+            "a1": (
+                text,
+                [
+                    ("Revs 1,080,068 vs", "PERSON"),
+                    ("U.S. Dlrs", "PERSON"),
+                    ("March 3 - KeyCorp", "ORG"),
+                    ("Evansville 51-50", "ORG"),
+                ],
+            ),
+        }
+    )
+    assert "PERSON" not in set(entities["label"])
+    assert set(out["text"]) == {"KeyCorp", "Evansville"}
+
+
+def test_glued_honorific_is_not_a_person_name():
+    text = "Blinken put off a visit by MrBeijing This weekend. Beijing agreed. Beijing said so."
+    spans = [("MrBeijing", "PERSON"), ("Beijing", "GPE"), ("Beijing", "GPE")]
+    out, _ = _corpus({"a1": (text, spans)})
+    assert set(out["text"]) == {"Beijing"}
+    assert set(out["label"]) == {"GPE"}
+
+
+def test_all_caps_form_folds_into_the_mixed_case_entity():
+    out, entities = _corpus(
+        {
+            "a1": (
+                "CREIGHTON WINS AGAIN\nCreighton beat Drake.",
+                [("CREIGHTON", "ORG"), ("Creighton", "ORG")],
+            ),
+            "a2": ("Creighton won.", [("Creighton", "ORG")]),
+        }
+    )
+    assert _same(out, "CREIGHTON", "Creighton")
+    assert "Creighton" in set(entities["name"])
+
+
+def test_bare_surname_without_a_clear_majority_bearer_stays_its_own_entity():
+    docs = {"n1": ("Nancy Reagan visited a school.", [("Nancy Reagan", "PERSON")])}
+    for i in range(5):
+        docs[f"r{i}"] = (f"Reagan said the budget {i} was fine.", [("Reagan", "PERSON")])
+    out, entities = _corpus(docs)
+    assert not _same(out, "Reagan", "Nancy Reagan")
+    assert "Reagan" in set(entities["name"])
+    # ... while a bare surname whose full name dominates the corpus joins it.
+    docs = {f"b{i}": ("Antony Blinken flew in.", [("Antony Blinken", "PERSON")]) for i in range(3)}
+    docs["s1"] = ("Blinken spoke.", [("Blinken", "PERSON")])
+    out, _ = _corpus(docs)
+    assert _same(out, "Blinken", "Antony Blinken")
+
+
+def test_surname_joins_the_full_name_of_the_same_story():
+    docs = {
+        "g1": (
+            "George W. Bush met Laura Bush in Crawford with Dick Cheney.",
+            [
+                ("George W. Bush", "PERSON"),
+                ("Laura Bush", "PERSON"),
+                ("Crawford", "GPE"),
+                ("Dick Cheney", "PERSON"),
+            ],
+        ),
+        "g2": (
+            "Reggie Bush ran for the Saints in New Orleans.",
+            [("Reggie Bush", "PERSON"), ("Saints", "ORG"), ("New Orleans", "GPE")],
+        ),
+        "g3": (
+            "Bush scored for the Saints in New Orleans.",
+            [("Bush", "PERSON"), ("Saints", "ORG"), ("New Orleans", "GPE")],
+        ),
+    }
+    out, _ = _corpus(docs)
+    assert _entity_of(out, "Bush") == _entity_of(out, "Reggie Bush")
+
+
+def test_different_given_names_initials_and_markers_are_different_people():
+    assert not names_are_variants("chris", "christine")
+    assert not names_are_variants("chris", "christina")
+    assert names_are_variants("chris", "christopher")
+    assert not names_are_variants("w", "hw")
+    out, _ = _one_entity_each(
+        [
+            ("George H. W. Bush spoke.", "George H. W. Bush"),
+            ("George W. Bush spoke.", "George W. Bush"),
+            ("Chris Evans acted.", "Chris Evans"),
+            ("Christine Evans sang.", "Christine Evans"),
+            ("Head Coach Tony Smith resigned.", "Head Coach Tony Smith"),
+            ("Head Coach Bob Smith stayed.", "Head Coach Bob Smith"),
+            ("Ken Griffey Jr. hit.", "Ken Griffey Jr."),
+            ("Ken Griffey Sr. watched.", "Ken Griffey Sr."),
+        ]
+    )
+    entity_of = dict(zip(out["article_id"], out["entity_id"], strict=True))
+    for i in range(0, 8, 2):
+        assert entity_of[f"a{i}"] != entity_of[f"a{i + 1}"], out.loc[i, "text"]
+
+
+def test_same_role_with_no_clear_majority_is_two_people():
+    docs = {}
+    for i in range(2):
+        docs[f"k{i}"] = ("Prime Minister Kim Lee spoke.", [("Kim Lee", "PERSON")])
+        docs[f"p{i}"] = ("Prime Minister Park Lee spoke.", [("Park Lee", "PERSON")])
+    out, _ = _corpus(docs)
+    assert not _same(out, "Kim Lee", "Park Lee")
+
+
+def test_team_named_without_its_city_joins_the_full_name():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "The New Orleans Saints won in New Orleans.",
+                [("New Orleans Saints", "ORG"), ("New Orleans", "GPE")],
+            ),
+            "a2": ("The Saints won again.", [("Saints", "ORG")]),
+        }
+    )
+    assert _same(out, "Saints", "New Orleans Saints")
+    assert not _same(out, "New Orleans", "New Orleans Saints")
