@@ -12,6 +12,7 @@ from pipeline.resources import ArticleFolder, Warehouse
 from pipeline.storage import recorded_fingerprints
 
 LAUNCHED_BY = "wirehouse/launched_by"
+PUBLISH_KEY = dg.AssetKey("news_database")
 PID_TAG, HOST_TAG = "wirehouse/pid", "wirehouse/host"
 SENSOR_INTERVAL_SECONDS = int(os.environ.get("WIREHOUSE_SENSOR_INTERVAL_SECONDS", "30"))
 
@@ -147,3 +148,26 @@ def _last_seen(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dic
 )
 def daily_reconcile(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest(run_config=ingest_config(rescan_all=True), tags={LAUNCHED_BY: "schedule"})
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    request_job=process_files,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    description=(
+        "After a successful run that updated only part of the graph — raw_articles alone from "
+        "the UI, any single asset, a re-run of some steps — launches process_files, which "
+        "refreshes everything downstream (gates included) and publishes. Cheap: what did not "
+        "change comes from the caches."
+    ),
+)
+def publish_after_partial_runs(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
+    run = context.dagster_run
+    if not run.asset_selection or PUBLISH_KEY in run.asset_selection:  # empty: the whole job
+        return dg.SkipReason(f"run {run.run_id} included the publish step")
+    return dg.RunRequest(
+        run_key=f"after:{run.run_id}",
+        run_config=ingest_config(),
+        tags={LAUNCHED_BY: "follow_up", "wirehouse/after_run": run.run_id},
+    )

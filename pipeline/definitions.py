@@ -66,7 +66,7 @@ def build_definitions(articles_dir: str | None = None, duckdb_path: str | None =
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
         jobs=[automation.process_files],
-        sensors=[automation.article_files_sensor],
+        sensors=[automation.article_files_sensor, automation.publish_after_partial_runs],
         schedules=[automation.daily_reconcile],
         resources=build_resources(articles_dir, duckdb_path),
         executor=dg.in_process_executor,

@@ -99,18 +99,54 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
         sensors = _graphql(
             port,
             '{ sensorsOrError(repositorySelector: {repositoryName: "__repository__", '
-            'repositoryLocationName: "wirehouse"}) { ... on Sensors { results { name '
+            'repositoryLocationName: "wirehouse"}) { ... on Sensors { results { id name '
             "sensorState { status } } } } }",
-        )
-        states = {
-            s["name"]: s["sensorState"]["status"]
-            for s in sensors["data"]["sensorsOrError"]["results"]
+        )["data"]["sensorsOrError"]["results"]
+        states = {s["name"]: s["sensorState"]["status"] for s in sensors}
+        assert states == {
+            "article_files_sensor": "RUNNING",
+            "publish_after_partial_runs": "RUNNING",
         }
-        assert states == {"article_files_sensor": "RUNNING"}
 
         shutil.copy(seeds[1], inbox / seeds[1].name)
         _wait_for(lambda: seeds[1].name in _published_paths(db), "the dropped file", proc, log)
         assert _published_paths(db) == {seeds[0].name, seeds[1].name}
+
+        # The UI path: with the file sensor off, a user materializes raw_articles alone.
+        file_sensor = next(s["id"] for s in sensors if s["name"] == "article_files_sensor")
+        stopped = _graphql(
+            port,
+            f'mutation {{ stopSensor(id: "{file_sensor}") {{ __typename '
+            "... on StopSensorMutationResult { instigationState { status } } } }",
+        )
+        assert stopped["data"]["stopSensor"]["instigationState"]["status"] == "STOPPED"
+        shutil.copy(seeds[2], inbox / seeds[2].name)
+        launched = _graphql(port, _LAUNCH_RAW_ARTICLES_ALONE)["data"]["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        _wait_for(
+            lambda: seeds[2].name in _published_paths(db),
+            "the follow-up run to publish after raw_articles alone",
+            proc,
+            log,
+        )
+        assert _published_paths(db) == {s.name for s in seeds[:3]}
+        runs = _graphql(
+            port,
+            "{ runsOrError { ... on Runs { results { status startTime assetSelection { path } "
+            "tags { key value } } } } }",
+        )["data"]["runsOrError"]["results"]
+        summary = sorted(
+            (
+                r["startTime"] or 0,
+                next((t["value"] for t in r["tags"] if t["key"] == "wirehouse/launched_by"), "ui"),
+                r["status"],
+                ",".join(sorted(a["path"][0] for a in r["assetSelection"] or [])),
+            )
+            for r in runs
+        )
+        origins = [origin for _, origin, _, _ in summary]
+        assert origins == ["sensor", "sensor", "ui", "follow_up"], summary
+        assert all(status == "SUCCESS" for _, _, status, _ in summary), summary
         assert "SupersessionWarning" not in log.read_text()
     finally:
         try:
@@ -129,6 +165,18 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
     if leftovers:
         os.killpg(proc.pid, signal.SIGKILL)
     assert not leftovers, f"dagster dev left processes behind: {leftovers}"
+
+
+_LAUNCH_RAW_ARTICLES_ALONE = """mutation { launchRun(executionParams: {
+    selector: {repositoryLocationName: "wirehouse", repositoryName: "__repository__",
+               jobName: "__ASSET_JOB", assetSelection: [{path: ["raw_articles"]}]},
+    runConfigData: "{}"}) {
+  __typename
+  ... on LaunchRunSuccess { run { runId } }
+  ... on PythonError { message }
+  ... on RunConfigValidationInvalid { errors { message } }
+  ... on InvalidSubsetError { message }
+} }"""
 
 
 def _group_members(pgid: int) -> list[int]:
