@@ -14,7 +14,7 @@ DAGSTER_PORT ?= 3000
 CORPUS ?= ../shared/corpora/ecbplus-dev
 N ?= 2000
 
-.PHONY: install run test dev lint eval clean backfill bench
+.PHONY: install run test dev lint eval clean backfill bench soak
 
 install: $(STAMP)
 
@@ -54,6 +54,11 @@ eval: $(STAMP)
 #   make bench N=2000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench --n $(N)
+
+# 1,000 Reuters articles dropped in 20 batches into a running `make dev` (~10 min, not in
+# `make test`): each processed once, no failed run, equal to a full rebuild, RSS of the services.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

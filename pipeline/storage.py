@@ -390,6 +390,14 @@ def compare_published(
 TIMESTAMP_COLUMNS = ("ingested_at", "first_seen")  # when a row was first seen, not what it says
 
 
+def rebuilt_tables() -> list[TableSchema]:
+    """The published tables a full rebuild reproduces: all but the logs of how ids moved from
+    run to run (``*_id_history``), which a rebuild, having no earlier runs, cannot have."""
+    from pipeline.schemas import PUBLISHED_TABLES
+
+    return [t for t in PUBLISHED_TABLES if not t.name.endswith("_id_history")]
+
+
 def table_differences(
     path_a: str | os.PathLike[str],
     path_b: str | os.PathLike[str],
