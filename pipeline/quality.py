@@ -292,12 +292,6 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                 ),
             ),
         ),
-        "daily_entity_counts": Suite(
-            "daily_entity_counts",
-            """SELECT d.*, d.n_mentions = coalesce(x.n, 0) AS n_mentions_reconciles
-               FROM daily_entity_counts d LEFT JOIN (
-                   SELECT a.published_date AS day, m.entity_id, count(*) AS n
-                   FROM entity_mentions m JOIN articles a USING (article_id)
         **{
             table: Suite(
                 table,
@@ -312,6 +306,12 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
             )
             for table in ("event_id_history", "entity_id_history")
         },
+        "daily_entity_counts": Suite(
+            "daily_entity_counts",
+            """SELECT d.*, d.n_mentions = coalesce(x.n, 0) AS n_mentions_reconciles
+               FROM daily_entity_counts d LEFT JOIN (
+                   SELECT a.published_date AS day, m.entity_id, count(*) AS n
+                   FROM entity_mentions m JOIN articles a USING (article_id)
                    WHERE a.published_date IS NOT NULL GROUP BY ALL) x USING (day, entity_id)""",
             (
                 *_not_null("day", "entity_id", "n_mentions"),
