@@ -328,9 +328,11 @@ def canonicalize(
             cluster_of[m.index] = uf.find(m.key)
 
     def place(key: str) -> bool:
-        # Places are where surnames have homonyms (Jordan, Georgia): context never joins them.
+        # Places are where surnames have homonyms (Jordan, Georgia, a city the tagger calls a
+        # person in "Stockton police said"): a word tagged as a place in a quarter of its uses
+        # is a place name too, and never joins a person of another article.
         v = votes[key]
-        return v["GPE"] + v["LOC"] + v["FAC"] > sum(v.values()) / 2
+        return v["GPE"] + v["LOC"] + v["FAC"] >= sum(v.values()) / 4
 
     _resolve_short_person_forms(items, person_full, uf, cluster_of, person_share, place)
 
@@ -562,9 +564,9 @@ def _resolve_short_person_forms(
                 cluster_of[m.index] = best
             else:
                 unresolved.append(m)
-        if not unresolved or not any(
-            m.has_honorific or m.descriptor or person_share(m.key) >= 0.3 for m in unresolved
-        ):
+        # Only for a word the tagger mostly calls a person: a city tagged PERSON now and then
+        # ("Stockton police said") must not become the only person of the corpus with that name.
+        if not unresolved or person_share(surname) < 0.5:
             continue
         total = sum(cluster_size[c] for c in bearers)
         top = max(bearers, key=lambda c: (cluster_size[c], c))
@@ -635,10 +637,14 @@ def _canonical_name(ms: list[_Mention]) -> str:
     """The most frequent of the longest forms: the full name, not "Blinken" or "US".
 
     Forms with a title inside ("Colts QB Andrew Luck") or in capitals ("REAGAN") are only used
-    when there is nothing else.
+    when there is nothing else; acronyms ("US", "NATO") keep their capitals.
     """
+
+    def shouted(m: _Mention) -> bool:
+        return m.all_caps and sum(ch.isalpha() for ch in m.display) > 4
+
     plain = (
-        [m for m in ms if not m.descriptor and not m.all_caps]
+        [m for m in ms if not m.descriptor and not shouted(m)]
         or [m for m in ms if not m.descriptor]
         or ms
     )

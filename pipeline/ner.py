@@ -223,11 +223,11 @@ class NerCache:
 # --- Span post-processing over the whole corpus (run by canonicalization, after the cache) ---
 
 # Words that make a span a figure rather than a name: currency and unit words of wire tables.
-# A closed grammatical class like the honorifics, not names of anything.
+# A closed class like the honorifics, not names of anything; words that are also given names
+# or surnames ("Mark", "Won", "Pound", "Franc") are left out.
 CURRENCY_UNITS = frozenset(
-    "dlr dlrs dollar dollars usd cent cents ct cts yen stg sterling pound pounds euro euros "
-    "franc francs mark marks lira lire peso pesos rupee rupees yuan won ruble rubles roubles "
-    "mln bln billion million pct percent tonnes tons barrels bpd".split()
+    "dlr dlrs dollars usd cents cts yen stg sterling pounds euros francs lire pesos rupees "
+    "yuan rubles roubles mln bln billion million pct percent tonnes barrels bpd".split()
 )
 VERSUS = frozenset({"vs", "v", "versus"})
 _PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da", "&"})
@@ -257,16 +257,42 @@ class WordCase:
                 table[f] = table.get(f, 0) + 1
 
     def common(self, word: str) -> bool:
-        f = word.strip(_EDGE_PUNCT).casefold()
-        low = self.lower.get(f, 0)
+        family = inflections(word.strip(_EDGE_PUNCT).casefold())
+        low = sum(self.lower.get(f, 0) for f in family)
+        up = sum(self.upper.get(f, 0) for f in family)
         # Seen lower-case at least twice and at least as often as capitalised (headlines and
         # sentence starts capitalise common words too, so capitalised use alone proves nothing).
-        return low >= 2 and low >= self.upper.get(f, 0)
+        # Counted over the word's inflections: a headline's "Reverses" is the body's "reversed".
+        return low >= 2 and low >= up
 
 
-def _is_figure(token: str) -> bool:
+def inflections(word: str) -> set[str]:
+    """The word and its regular English inflections, both ways (checks ↔ check ↔ checked).
+
+    Stems and words of four letters or more only: "Tim" is not a form of "times".
+    """
+    stems = {word}
+    for suffix in ("s", "es", "ed", "d", "ing"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stems.add(word[: -len(suffix)])
+    out = set(stems)
+    for stem in stems:
+        if len(stem) >= 4:
+            out.update({stem + "s", stem + "ed", stem + "d", stem + "ing"})
+    return out
+
+
+def _is_figure(token: str, anywhere: bool = True) -> bool:
+    """A figure or unit; with ``anywhere`` False only one that cannot be part of a name: an
+    amount, score or date ("51-50", "1,080,068", "3/4"), a percentage or a currency word."""
     t = token.strip(_EDGE_PUNCT)
-    return bool(t) and (_FIGURE.match(t) is not None or t.casefold() in CURRENCY_UNITS)
+    if not t:
+        return False
+    if t.casefold() in CURRENCY_UNITS:
+        return True
+    if _FIGURE.match(t) is None:
+        return False
+    return anywhere or not t.isdigit()
 
 
 def has_figure(surface: str) -> bool:
@@ -302,7 +328,9 @@ def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
     """
     if spans.empty:
         return spans
-    vocab = {w.casefold() for s in spans["text"] for w in _WORD.findall(s)}
+    vocab = {
+        f for s in set(spans["text"]) for w in _WORD.findall(s) for f in inflections(w.casefold())
+    }
     case = WordCase((texts.get(a, "") for a in spans["article_id"].unique()), vocab)
     rows = list(spans.itertuples(index=False))
     in_headline = [
@@ -328,20 +356,34 @@ def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
         toks = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
         if r.ner_label == "PERSON" and has_figure(text[start:end]):
             continue
-        while toks and _is_figure(text[slice(*toks[0])]):
+        # A bare number can belong to a name ("KCRA 3", "Apollo 11"); scores, amounts and dates
+        # at the edges of a span, or any figure in a headline or table line, do not.
+        while toks and _is_figure(text[slice(*toks[0])], headline):
             toks.pop(0)
         while toks and (
-            _is_figure(text[slice(*toks[-1])])
+            _is_figure(text[slice(*toks[-1])], headline)
             or text[slice(*toks[-1])].strip(_EDGE_PUNCT).casefold() in VERSUS
         ):
             toks.pop()
+        person = r.ner_label == "PERSON"
         if headline and text[start:end].casefold() not in body_forms:
-            toks = _strip_common(text, toks, case, body_forms)
-        elif len(toks) >= 2 and _sentence_initial(text, toks[0][0]):
+            cut = _strip_common(text, toks, case, body_forms)
+            # A person's name is cut only down to a name the corpus uses elsewhere.
+            if not person or not cut or _form(text, cut) in body_forms:
+                toks = cut
+        elif person and len(toks) >= 2 and _sentence_initial(text, toks[0][0]):
             # "Without Felt, ...": a common word capitalised only by the sentence start.
-            first = text[slice(*toks[0])]
-            if case.common(first) and text[toks[0][0] : toks[-1][1]].casefold() not in (body_inner):
+            if (
+                case.common(text[slice(*toks[0])])
+                and _form(text, toks) not in body_inner
+                and _form(text, toks[1:]) in body_forms
+            ):
                 toks = toks[1:]
+        # A common word in lower case at an edge is no part of the name ("Center in", "county").
+        while toks and text[toks[0][0]].islower() and case.common(text[slice(*toks[0])]):
+            toks.pop(0)
+        while toks and text[toks[-1][0]].islower() and case.common(text[slice(*toks[-1])]):
+            toks.pop()
         if not toks:
             continue
         span = clean_span(text, toks[0][0], toks[-1][1])
@@ -351,6 +393,10 @@ def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
             (r.article_id, r.sentence_index, span[0], span[1], text[span[0] : span[1]], r.ner_label)
         )
     return pd.DataFrame(keep, columns=MENTION_COLUMNS)
+
+
+def _form(text: str, toks: list[tuple[int, int]]) -> str:
+    return text[toks[0][0] : toks[-1][1]].casefold()
 
 
 def _sentence_initial(text: str, start: int) -> bool:
