@@ -114,7 +114,6 @@ def write_table(
             con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
         finally:
             con.unregister("_incoming")
-    fault_point(f"write:{target}", con)
     bump_version(con, target)
     return len(frame)
 
@@ -129,7 +128,6 @@ def replace_untyped(
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming ORDER BY {order}')
     finally:
         con.unregister("_incoming")
-    fault_point(f"write:{name}", con)
     bump_version(con, name)
 
 
@@ -187,7 +185,11 @@ GATES_TABLE = "gate_results"
 
 
 def bump_version(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """Give a table a new version id; written in the same transaction as the table itself."""
+    """Give a table a new version id; written in the same transaction as the table itself.
+
+    Every table write ends here, so this is also where a test can make a write fail.
+    """
+    fault_point(f"write:{name}", con)
     version = uuid.uuid4().hex
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (table_name VARCHAR, version VARCHAR)"

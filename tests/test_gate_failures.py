@@ -14,8 +14,6 @@ from pipeline.definitions import build_definitions
 from tests.conftest import run_pipeline
 from tests.faults import copy_state, inject, published_seeds, tmp_files
 
-ONE_ROW = "(SELECT min({col}) FROM {table})"
-
 # (gate, asset it guards, table written badly, the bad write, the expectation column that fails)
 CASES = [
     (
@@ -117,6 +115,21 @@ CASES = [
         "event_mentions",
         "UPDATE event_mentions SET is_primary = true",
         "one_primary_per_article",
+    ),
+    # id histories: an id that "moved" to itself, a merge without a successor
+    (
+        "event_id_history_quality",
+        "event_id_history",
+        "event_id_history",
+        "INSERT INTO event_id_history VALUES ('evt_x', 'evt_x', current_timestamp, 'merged')",
+        "id_changed",
+    ),
+    (
+        "entity_id_history_quality",
+        "entity_id_history",
+        "entity_id_history",
+        "INSERT INTO entity_id_history VALUES ('ent_x', NULL, current_timestamp, 'merged')",
+        "successor_iff_not_retired",
     ),
     # summaries that do not reconcile with their source
     (
