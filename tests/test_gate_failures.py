@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from assets._gates import gate_names
 from pipeline.definitions import build_definitions
 from tests.conftest import run_pipeline
 from tests.faults import copy_state, inject, published_seeds, tmp_files
@@ -227,3 +228,8 @@ def test_publish_verification_fails_on_a_bad_copy(published, tmp_path, monkeypat
     assert "events: the new file holds" in str(failure.event_specific_data.error)
     assert db.read_bytes() == before
     assert tmp_files(db) == []
+
+
+def test_every_gate_has_a_case():
+    """A new gate without a case here would be a gate no test has ever seen fail."""
+    assert {case[0] for case in CASES} == set(gate_names())
