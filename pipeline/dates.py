@@ -1049,6 +1049,16 @@ def _candidates(sentence: str) -> Iterator[tuple[int, str, re.Match[str]]]:
             yield prio, kind, m
 
 
+# The end of an accounting period ("Qtr ended Jan 31", "nine months to Dec 31", "year ending
+# June 30", "fiscal 1986") dates the figures a report gives, not a happening: results briefs
+# name it in nearly every line, and taking it as the event date put March 1987 reports in 1986.
+_REPORTING_PERIOD = re.compile(
+    r"\b(?:(?:quarter|qtr|year|period|months?|mths|half|weeks?|wks|season)\s+"
+    r"(?:ended|ending|ends|to|through|thru)|fiscal(?:\s+year)?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def resolve_dates(sentence: str, anchor: date | None) -> list[ResolvedDate]:
     """All temporal expressions in a sentence, resolved against the publication date.
 
@@ -1076,6 +1086,8 @@ def resolve_dates(sentence: str, anchor: date | None) -> list[ResolvedDate]:
         if res is None:
             continue
         s, e = _span(kind, m)
+        if _REPORTING_PERIOD.search(sentence[max(0, s - 40) : s]):
+            continue  # "quarter ended Nov 30", "fiscal 1986": the period a report covers
         out.append(ResolvedDate(s, e, sentence[s:e], res[0], res[1]))
     return out
 

@@ -194,6 +194,11 @@ _VOCABULARY: list[tuple[str, str, list[str], list[str]]] = [
             "patch",
             "update",
             "product",
+            # Results and payouts: the happenings most company briefs report.
+            "earnings",
+            "profit",
+            "dividend",
+            "payout",
         ],
     ),
     (
@@ -323,11 +328,20 @@ def find_triggers(sentence: str) -> list[Trigger]:
     """Every event word in a sentence, at most one per (type, mode), in order of appearance."""
     found: list[Trigger] = []
     seen: set[tuple[str, str]] = set()
+    # In a line set in capitals (a wire headline) case says nothing about names.
+    shouting = _in_capitals(sentence)
     for match in _PATTERN.finditer(sentence):
         word = match.group(1)
-        if word[0].isupper() and match.start() > 0 and not _sentence_start(sentence, match.start()):
+        if (
+            not shouting
+            and word[0].isupper()
+            and match.start() > 0
+            and not _sentence_start(sentence, match.start())
+        ):
             continue  # a capitalised trigger mid-sentence is a name ("Fire Department", "Win")
         event_type, mode = _LOOKUP[word.lower()]
+        if event_type == "LEGAL" and word.lower().startswith("charge") and _accounting(sentence):
+            continue  # "a 2.6 mln dlr charge for restructuring": a cost, not an accusation
         if (event_type, mode) in seen:
             continue
         window = sentence[max(0, match.start() - 12) : match.end() + 12]
@@ -336,6 +350,26 @@ def find_triggers(sentence: str) -> list[Trigger]:
         seen.add((event_type, mode))
         found.append(Trigger(event_type, mode, match.start(), match.end(), word))
     return found
+
+
+_LETTERS = re.compile(r"[A-Za-z]")
+# A charge that is a cost: an amount next to it, or the words company accounts use.
+_ACCOUNTING_CHARGE = re.compile(
+    r"(?:\b(?:dlrs?|mln|million|billion|bln|cts)\b|\$\s?\d)[^;]{0,40}\bcharges?\b"
+    r"|\bcharges?\b[^;]{0,40}(?:\b(?:dlrs?|mln|million|billion|bln)\b|\$\s?\d)"
+    r"|\b(?:extraordinary|one-time|special|pre-?tax|after-?tax|non-?recurring|restructuring|"
+    r"write-?down|tax)\s+charges?\b",
+    re.IGNORECASE,
+)
+
+
+def _in_capitals(sentence: str) -> bool:
+    letters = _LETTERS.findall(sentence)
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
+def _accounting(sentence: str) -> bool:
+    return _ACCOUNTING_CHARGE.search(sentence) is not None
 
 
 def _sentence_start(sentence: str, pos: int) -> bool:
