@@ -14,7 +14,7 @@ DAGSTER_PORT ?= 3000
 CORPUS ?= ../shared/corpora/ecbplus-dev
 N ?= 2000
 
-.PHONY: install run test dev lint eval clean backfill bench soak
+.PHONY: install run test dev lint eval eval-all clean backfill bench soak
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m pipeline.evaluate $(CORPUS)
+
+# Both labelled corpora in turn (each is skipped when absent).
+EVAL_CORPORA ?= ../shared/corpora/ecbplus-dev ../shared/corpora/gvc-dev
+eval-all: $(STAMP)
+	@for corpus in $(EVAL_CORPORA); do $(BIN)/python -m pipeline.evaluate $$corpus || exit 1; done
 
 # Speed and memory on N Reuters articles against a naive script and spaCy's ceiling (figures only):
 #   make bench N=2000

@@ -47,6 +47,8 @@ from pipeline.evaluation import (
 )
 
 DATE_LINE_WINDOW = 6  # header lines searched for a date line when judging date extraction
+ERRORS_SHOWN = 10  # merged and split gold clusters listed, worst first
+MEMBERS_SHOWN = 8  # documents listed per cluster
 
 
 class EvaluationError(Exception):
@@ -73,6 +75,54 @@ class MentionLinks:
     @property
     def found_share(self) -> float:
         return self.n_found / self.n_gold if self.n_gold else 0.0
+
+
+@dataclass(frozen=True)
+class ClusterError:
+    """A predicted cluster holding several gold ones (merged), or a gold one cut (split).
+
+    ``members`` are (label, publication date, doc, title): the gold cluster of each document of
+    a merged cluster, the predicted one of each document of a split cluster.
+    """
+
+    kind: str  # "merged" or "split"
+    cluster: str
+    n_parts: int  # gold clusters merged, or predicted clusters a gold one is split into
+    members: tuple[tuple[str, str, str, str], ...]
+
+
+def cluster_errors(
+    pred: dict[str, str], gold: dict[str, str], about: dict[str, tuple[str, str]]
+) -> list[ClusterError]:
+    """Merged and split gold clusters, worst first (most parts, then most documents).
+
+    ``about``: doc -> (publication date, title). Documents without a prediction count as
+    singletons, as in the scores.
+    """
+    out = []
+    for kind, by, other in (("merged", pred, gold), ("split", gold, pred)):
+        groups: dict[str, list[str]] = {}
+        for doc in gold:
+            groups.setdefault(by.get(doc, f"none:{doc}"), []).append(doc)
+        found = []
+        for cluster, docs in groups.items():
+            parts = {other.get(d, f"none:{d}") for d in docs}
+            if len(parts) < 2:
+                continue
+            docs.sort(key=lambda d: (other.get(d, ""), about.get(d, ("", ""))[0], d))
+            members = tuple(
+                (
+                    other.get(d, "(no event)"),
+                    about.get(d, ("", ""))[0],
+                    d,
+                    about.get(d, ("", ""))[1],
+                )
+                for d in docs
+            )
+            found.append(ClusterError(kind, cluster, len(parts), members))
+        found.sort(key=lambda e: (-e.n_parts, -len(e.members), e.cluster))
+        out.extend(found)
+    return out
 
 
 @dataclass
@@ -103,6 +153,7 @@ class EvaluationResult:
     per_topic: list[TopicScore] = field(default_factory=list)
     links: MentionLinks | None = None  # when the corpus has event_chains.csv
     entities: EntityScores | None = None  # when the corpus has entity_chains.csv
+    errors: list[ClusterError] = field(default_factory=list)
 
     @property
     def n_singletons(self) -> int:
@@ -159,7 +210,30 @@ class EvaluationResult:
             f"  {t.topic:>5}  {t.n_docs:>4}  {t.pipeline.f1:8.3f}  {t.peer.f1:.3f}"
             for t in self.per_topic
         ]
+        lines += self._error_lines()
         return "\n".join(lines)
+
+    def _error_lines(self) -> list[str]:
+        lines = []
+        for kind, heading in (
+            ("merged", "Merged: predicted clusters holding several gold clusters (worst first)"),
+            ("split", "Split: gold clusters cut into several predicted ones (worst first)"),
+        ):
+            errors = [e for e in self.errors if e.kind == kind]
+            lines.append(f"{heading}: {len(errors)}")
+            for e in errors[:ERRORS_SHOWN]:
+                parts = "gold clusters" if kind == "merged" else "predicted clusters"
+                lines.append(f"  {e.cluster}: {len(e.members)} docs, {e.n_parts} {parts}")
+                label = "gold" if kind == "merged" else "pred"
+                for part, day, doc, title in e.members[:MEMBERS_SHOWN]:
+                    lines.append(
+                        f"    {label} {part[:16]:<16} {day[:10]:<10} {doc[:24]:<24} {title[:70]}"
+                    )
+                if len(e.members) > MEMBERS_SHOWN:
+                    lines.append(f"    … {len(e.members) - MEMBERS_SHOWN} more")
+            if len(errors) > ERRORS_SHOWN:
+                lines.append(f"  … {len(errors) - ERRORS_SHOWN} more")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -316,6 +390,12 @@ def _score_corpus(
             else []
         )
         entity_scores = _score_entities(con, corpus)
+        about = {
+            Path(path).stem: (str(day) if day is not None else "undated", title or "")
+            for path, day, title in con.execute(
+                "SELECT source_path, published_date, title FROM articles"
+            ).fetchall()
+        }
     finally:
         con.close()
     by_path = {
@@ -385,6 +465,7 @@ def _score_corpus(
         per_topic=per_topic,
         links=_score_links(corpus, chains, published_mentions) if chains else None,
         entities=entity_scores,
+        errors=cluster_errors(pred, gold, about),
     )
 
 

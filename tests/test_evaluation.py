@@ -257,3 +257,18 @@ def test_end_to_end_on_a_tiny_labelled_corpus(tmp_path: Path) -> None:
     assert "docs scored                6" in text
     assert "Naive peer: TF-IDF" in text
     assert str(result.peer_b3) in text and str(result.pipeline_b3) in text
+
+
+def test_cluster_errors_list_merged_and_split_gold_clusters_worst_first() -> None:
+    from pipeline.evaluate import cluster_errors
+
+    gold = {"a": "g1", "b": "g2", "c": "g2", "d": "g3", "e": "g3", "f": "g3"}
+    pred = {"a": "p1", "b": "p1", "c": "p2", "d": "p3", "e": "p4", "f": "p5"}
+    about = {"a": ("2016-12-04", "Girl shot in Toledo"), "b": ("2016-12-07", "Boy shot")}
+    errors = cluster_errors(pred, gold, about)
+    assert [(e.kind, e.cluster, e.n_parts) for e in errors] == [
+        ("merged", "p1", 2),
+        ("split", "g3", 3),
+        ("split", "g2", 2),
+    ]
+    assert errors[0].members[0] == ("g1", "2016-12-04", "a", "Girl shot in Toledo")
