@@ -31,44 +31,53 @@ def dated_records(n: int) -> list[dict]:
     return [r for r in records if _parse_timestamp(r.get("published_at"))][:n]
 
 
-def _given_and_surname(name: str) -> tuple[str, str] | None:
+def _name_tokens(name: str) -> list[str]:
     from pipeline.canonical import normalize_name
 
-    tokens = normalize_name(name).split()
-    return (tokens[0], tokens[-1]) if len(tokens) >= 2 else None
+    return normalize_name(name).split()
+
+
+def _different_people(a: list[str], b: list[str]) -> bool:
+    """Two full names with one surname and given names that cannot be one person's.
+
+    A form that ends with the other ("De Graaf" / "Louw de Graaf", "Ross Perot" / "Texan H.
+    Ross Perot") is the same name with more or less of it, not another person.
+    """
+    from pipeline.canonical import names_are_variants
+
+    if len(a) < 2 or len(b) < 2 or a[-1] != b[-1]:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    if long_[len(long_) - len(short) :] == short:
+        return False
+    return not names_are_variants(a[0], b[0])
 
 
 def conflicting_names(entities) -> list[tuple[str, str, str]]:
-    """(entity, alias, why) for aliases that name somebody else.
+    """(entity, aliases, why) for entities whose aliases name two different people.
 
-    An alias that is another PERSON entity's canonical name, or two full-name aliases with one
-    surname and given names that are not variants of each other.
+    An alias that is another PERSON entity's full name with a different given name, or two
+    full-name aliases with one surname and given names that are not variants of each other.
     """
-    from pipeline.canonical import names_are_variants, normalize_name
-
     persons = entities[entities["label"] == "PERSON"]
-    owner = {normalize_name(n): n for n in persons["name"]}
+    owner = {" ".join(_name_tokens(n)): n for n in persons["name"]}
     found = []
     for name, aliases in zip(persons["name"], persons["aliases"], strict=True):
-        key = normalize_name(name)
-        full = [a for a in aliases if _given_and_surname(a)]
-        for a in full:
-            k = normalize_name(a)
-            if k != key and k in owner and owner[k] != name:
-                found.append((name, a, f"is the name of entity {owner[k]!r}"))
-        for i, a in enumerate(full):
-            ga, sa = _given_and_surname(a)
-            for b in full[i + 1 :]:
-                gb, sb = _given_and_surname(b)
-                if sa == sb and not names_are_variants(ga, gb):
+        own = _name_tokens(name)
+        full = [(a, _name_tokens(a)) for a in aliases if len(_name_tokens(a)) >= 2]
+        for a, ta in full:
+            other = owner.get(" ".join(ta))
+            if other is not None and other != name and _different_people(ta, own):
+                found.append((name, a, f"is the name of entity {other!r}"))
+        for i, (a, ta) in enumerate(full):
+            for b, tb in full[i + 1 :]:
+                if _different_people(ta, tb):
                     found.append((name, f"{a} / {b}", "same surname, different given names"))
     return found
 
 
 def report(db_path: Path, top: int = 15) -> None:
     import duckdb
-
-    from pipeline.ner import has_figure
 
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -77,6 +86,13 @@ def report(db_path: Path, top: int = 15) -> None:
         ).df()
     finally:
         con.close()
+    report_entities(entities, top)
+
+
+def report_entities(entities, top: int = 15) -> None:
+    """Print the figures for an ``entities`` table (a DataFrame)."""
+    from pipeline.ner import has_figure
+
     persons = entities[entities["label"] == "PERSON"]
     junk = persons[persons["name"].map(has_figure)]
     print(f"entities {len(entities)}, PERSON {len(persons)}")

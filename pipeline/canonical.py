@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.ner import refine_spans
+from pipeline.ner import LEGAL_SUFFIXES, WordCase, refine_spans, word_case
 
 HONORIFICS = frozenset(
     {
@@ -97,11 +97,6 @@ _NICKNAME = re.compile(r"(?<=\w)\s+[\"“'‘][^\"“”'‘’]{1,30}[\"”'’
 _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
 
 
-# Legal forms of companies: "Apple Inc" is Apple. A closed grammatical class, like honorifics.
-LEGAL_SUFFIXES = frozenset(
-    "inc incorporated corp corporation co cos company ltd limited llc llp lp plc ag sa nv bv "
-    "gmbh spa srl ab asa oyj kk pty pte bhd se".split()
-)
 # Descriptors that precede a name inside a span ("Head Coach Tony Smith", "Deputy Ortiz").
 DESCRIPTOR_WORDS = (
     ROLE_WORDS
@@ -261,7 +256,8 @@ def canonicalize(
     and table junk is cut off the spans first (``refine_spans``), so the output can hold fewer
     or shorter spans than the input.
     """
-    out = refine_spans(mentions, texts).reset_index(drop=True)
+    case = word_case(mentions, texts) if not mentions.empty else None
+    out = refine_spans(mentions, texts, case).reset_index(drop=True)
     if out.empty:
         out["entity_id"] = pd.Series(dtype="object")
         out["label"] = pd.Series(dtype="object")
@@ -344,7 +340,7 @@ def canonicalize(
         m.key = org_key(m.key)
         org_votes[m.key][m.ner_label] += 1
     targets = _acronym_targets(sorted(org_votes), org_votes)
-    targets.update(_place_prefixed_targets(rest, org_votes))
+    targets.update(_place_prefixed_targets(rest, org_votes, case))
     for m in rest:
         t = m.key
         for _ in range(3):  # an acronym of a place-prefixed name: follow at most a short chain
@@ -475,16 +471,14 @@ def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFi
 
     Machine translation garbles given names ("Foreign Minister Chen Gang" beside the majority
     "Foreign Minister Qin Gang"); the role title plus the shared family token is strong evidence
-    when one form is the clear majority (at least twice the mentions: a garble is the exception)
-    and the two never appear in one article (there they would be two people side by side).
+    when one form is the clear majority (at least twice the mentions: a garble is the exception;
+    two people who hold one title, such as two prime ministers, are each named about as often).
     """
     full = set(person_full)
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    articles: dict[str, set[str]] = defaultdict(set)
     n_mentions: Counter = Counter()
     for m in items:
         if m.key in full:
-            articles[m.key].add(m.article_id)
             n_mentions[m.key] += 1
             if m.role:
                 tokens = m.key.split()
@@ -495,8 +489,7 @@ def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFi
             continue
         major = max(sorted(keys), key=lambda k: n_mentions[k])
         for other in sorted(keys - {major}):
-            clear = n_mentions[major] >= 2 * n_mentions[other]
-            if clear and not articles[major] & articles[other]:
+            if n_mentions[major] >= 2 * n_mentions[other]:
                 uf.union(major, other)
 
 
@@ -581,25 +574,41 @@ def _resolve_short_person_forms(
                 cluster_of[m.index] = top
 
 
-def _place_prefixed_targets(rest: list[_Mention], votes: dict[str, Counter]) -> dict[str, str]:
+def _place_prefixed_targets(
+    rest: list[_Mention], votes: dict[str, Counter], case: WordCase | None
+) -> dict[str, str]:
     """An organisation named without its home place joins the full name: "Saints" →
-    "New Orleans Saints", when the corpus has exactly one place-prefixed form of it."""
+    "New Orleans Saints".
+
+    Only when the corpus has exactly one place-prefixed form of it, the short form is a name
+    and not a common word ("Southern"), and some article names both forms: outlets shorten a
+    name they have just given in full ("the Fed" never seen beside "the New York Fed" stays the
+    Fed).
+    """
+    articles: dict[str, set[str]] = defaultdict(set)
+    for m in rest:
+        articles[m.key].add(m.article_id)
     places = {k for k, v in votes.items() if v["GPE"] > sum(v.values()) / 2}
-    longer: dict[str, set[str]] = defaultdict(set)
+    longer: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for k, v in votes.items():
         if v["ORG"] <= sum(v.values()) / 2:
             continue
         tokens = k.split()
         for cut in range(1, len(tokens)):
             if " ".join(tokens[:cut]) in places:
-                longer[" ".join(tokens[cut:])].add(k)
-    return {
-        short: next(iter(full))
-        for short, full in longer.items()
-        if len(full) == 1
-        and short in votes
-        and votes[short]["ORG"] > sum(votes[short].values()) / 2
-    }
+                longer[" ".join(tokens[cut:])].add((k, " ".join(tokens[:cut])))
+    targets = {}
+    for short, forms in longer.items():
+        if len(forms) != 1 or short not in votes:
+            continue
+        if votes[short]["ORG"] <= sum(votes[short].values()) / 2:
+            continue
+        if case and all(case.common(w) for w in short.split()):
+            continue
+        full, _place = next(iter(forms))
+        if articles[short] & articles[full]:
+            targets[short] = full
+    return targets
 
 
 def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, str]:
@@ -616,7 +625,7 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
             expansions["".join(w if len(w) <= 3 else w[0] for w in words)].add(k)
     targets = {}
     for k in keys:
-        if " " in k or not 2 <= len(k) <= 6:
+        if " " in k or not 2 <= len(k) <= 6 or k in LEGAL_SUFFIXES:
             continue
         cands = [
             e
@@ -649,6 +658,10 @@ def _canonical_name(ms: list[_Mention]) -> str:
         or ms
     )
     counts = Counter(m.display for m in plain)
-    longest = max(len(normalize_name(d).split()) for d in counts)
-    full = [d for d in counts if len(normalize_name(d).split()) == longest]
+
+    def size(d: str) -> int:  # a legal form does not make a name longer ("U.S. Company")
+        return len(org_key(normalize_name(d)).split())
+
+    longest = max(size(d) for d in counts)
+    full = [d for d in counts if size(d) == longest]
     return min(full, key=lambda d: (-counts[d], d))

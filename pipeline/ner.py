@@ -229,6 +229,11 @@ CURRENCY_UNITS = frozenset(
     "dlr dlrs dollars usd cents cts yen stg sterling pounds euros francs lire pesos rupees "
     "yuan rubles roubles mln bln billion million pct percent tonnes barrels bpd".split()
 )
+# Legal forms of companies: "Apple Inc" is Apple. A closed grammatical class, like honorifics.
+LEGAL_SUFFIXES = frozenset(
+    "inc incorporated corp corporation co cos company ltd limited llc llp lp plc ag sa nv bv "
+    "gmbh spa srl ab asa oyj kk pty pte bhd se".split()
+)
 VERSUS = frozenset({"vs", "v", "versus"})
 _PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da", "&"})
 _TOKEN = re.compile(r"\S+")
@@ -303,18 +308,42 @@ def has_figure(surface: str) -> bool:
     return bool(words & (CURRENCY_UNITS | VERSUS))
 
 
-def headline_line(text: str, start: int, end: int) -> bool:
+HEADLINE_MAX_CHARS = 200  # a headline is one short line; a longer line is a paragraph
+
+
+def headline_line(text: str, start: int, end: int, cache: dict | None = None) -> bool:
     """The span sits in a title-case or all-caps line, where NER glues words onto names."""
     lo = text.rfind("\n", 0, start) + 1
     hi = text.find("\n", end)
-    words = _WORD.findall(text[lo : hi if hi >= 0 else len(text)])
-    words = [w for w in words if w.casefold() not in _PARTICLES and len(w) > 1]
+    hi = hi if hi >= 0 else len(text)
+    if hi - lo > HEADLINE_MAX_CHARS:
+        return False
+    if cache is not None:
+        key = (id(text), lo)
+        if key not in cache:
+            cache[key] = _title_case(text[lo:hi])
+        return cache[key]
+    return _title_case(text[lo:hi])
+
+
+def _title_case(line: str) -> bool:
+    words = [w for w in _WORD.findall(line) if w.casefold() not in _PARTICLES and len(w) > 1]
     # Three words at least: a one- or two-word line is a label, not a headline. Four in five
     # capitalised: body sentences capitalise names, rarely most of their words.
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
+def word_case(spans: pd.DataFrame, texts: dict[str, str]) -> WordCase:
+    """Lower-case and capitalised counts, over the articles of ``spans``, of their words."""
+    vocab = {
+        f for s in set(spans["text"]) for w in _WORD.findall(s) for f in inflections(w.casefold())
+    }
+    return WordCase((texts.get(a, "") for a in spans["article_id"].unique()), vocab)
+
+
+def refine_spans(
+    spans: pd.DataFrame, texts: dict[str, str], case: WordCase | None = None
+) -> pd.DataFrame:
     """Cut headline and table junk off the spans; drop those that carry no name at all.
 
     - a dateline glued before a name ("March 3 - KeyCorp") goes: the part before a spaced dash
@@ -328,13 +357,11 @@ def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
     """
     if spans.empty:
         return spans
-    vocab = {
-        f for s in set(spans["text"]) for w in _WORD.findall(s) for f in inflections(w.casefold())
-    }
-    case = WordCase((texts.get(a, "") for a in spans["article_id"].unique()), vocab)
+    case = case or word_case(spans, texts)
     rows = list(spans.itertuples(index=False))
+    lines: dict = {}
     in_headline = [
-        headline_line(texts.get(r.article_id, ""), r.start_char, r.end_char) for r in rows
+        headline_line(texts.get(r.article_id, ""), r.start_char, r.end_char, lines) for r in rows
     ]
     body_forms = {r.text.casefold() for r, h in zip(rows, in_headline, strict=True) if not h}
     body_inner = {  # forms seen inside a sentence, where capitals are the name's own
@@ -384,7 +411,10 @@ def refine_spans(spans: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
             toks.pop(0)
         while toks and text[toks[-1][0]].islower() and case.common(text[slice(*toks[-1])]):
             toks.pop()
-        if not toks:
+        if not toks or all(
+            text[a:b].strip(_EDGE_PUNCT).replace(".", "").casefold() in LEGAL_SUFFIXES
+            for a, b in toks
+        ):  # "Co Ltd" alone names no company
             continue
         span = clean_span(text, toks[0][0], toks[-1][1])
         if span is None:

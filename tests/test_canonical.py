@@ -350,15 +350,26 @@ def test_same_role_with_no_clear_majority_is_two_people():
     assert not _same(out, "Kim Lee", "Park Lee")
 
 
-def test_team_named_without_its_city_joins_the_full_name():
+def test_team_named_without_its_city_joins_the_full_name_when_the_city_is_near():
     out, _ = _corpus(
         {
             "a1": (
                 "The New Orleans Saints won in New Orleans.",
                 [("New Orleans Saints", "ORG"), ("New Orleans", "GPE")],
             ),
-            "a2": ("The Saints won again.", [("Saints", "ORG")]),
+            "a2": (
+                "The New Orleans Saints won. The Saints lead.",
+                [("New Orleans Saints", "ORG"), ("Saints", "ORG")],
+            ),
+            "a3": ("The Saints won again.", [("Saints", "ORG")]),
+            "b1": (
+                "The New York Fed said so in New York.",
+                [("New York Fed", "ORG"), ("New York", "GPE")],
+            ),
+            "b2": ("The Fed raised rates.", [("Fed", "ORG")]),
+            "b3": ("The Fed cut rates.", [("Fed", "ORG")]),
         }
     )
     assert _same(out, "Saints", "New Orleans Saints")
     assert not _same(out, "New Orleans", "New Orleans Saints")
+    assert not _same(out, "Fed", "New York Fed")  # never named beside it
