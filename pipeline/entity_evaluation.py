@@ -59,6 +59,25 @@ def is_named(mention: str) -> bool:
     return any(w[:1].isupper() for w in mention.split())
 
 
+_FUNCTION_WORDS = frozenset(
+    "of the and for de la del van von da a an in on at to & du le di".split()
+)
+
+
+def is_proper_name(mention: str) -> bool:
+    """Every content word capitalised ("Gulf of Aden"): a name, not a nominal that contains
+    one ("an upmarket jewellery store in central Paris") and not a pronoun."""
+    words = [w for w in _words(mention) if any(ch.isalpha() for ch in w)]
+    if words and words[0].casefold() in ("the", "a", "an"):
+        words = words[1:]
+    content = [w for w in words if w.casefold() not in _FUNCTION_WORDS]
+    return (
+        bool(content)
+        and all(w[0].isupper() or w[0].isdigit() for w in content)
+        and not is_pronoun(mention)
+    )
+
+
 def is_pronoun(mention: str) -> bool:
     words = _words(mention)
     return bool(words) and all(w.casefold().split("'")[0] in PRONOUNS for w in words)
@@ -133,6 +152,7 @@ class EntityScores:
     peer_b3: Scores
     peer_pairwise: Scores
     no_pronouns: Scores | None = None  # B³ without capitalised pronouns ("He", "I")
+    proper_names: Scores | None = None  # B³ over proper names only (no nominals, no pronouns)
     halves: dict[str, Scores] = field(default_factory=dict)  # B³ on odd / even topics
     peer_halves: dict[str, Scores] = field(default_factory=dict)
     split: list[tuple[str, list[list[str]]]] = field(default_factory=list)
@@ -155,6 +175,8 @@ class EntityScores:
         ]
         if self.no_pronouns is not None:
             lines.append(f"  B3, pronouns left out      {self.no_pronouns}")
+        if self.proper_names is not None:
+            lines.append(f"  B3, proper names only      {self.proper_names}")
         for half, s in self.halves.items():
             lines.append(
                 f"  B3, {half + ' topics':<21}{s}  (peer F1={self.peer_halves[half].f1:.3f})"
@@ -242,6 +264,9 @@ def score_entities(
         peer_pairwise=pairwise(peer, gold_of),
         no_pronouns=b_cubed(
             pred, {k: c for k, c in gold_of.items() if not is_pronoun(cross[int(k)].mention)}
+        ),
+        proper_names=b_cubed(
+            pred, {k: c for k, c in gold_of.items() if is_proper_name(cross[int(k)].mention)}
         ),
         halves=halves,
         peer_halves=peer_halves,
