@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/dedup_stability.py [--db KEPT.duckdb] [--corpus DIR]
         [--gather 0.08,0.1,0.12] [--ncut 0.7,0.8,0.9] [--same-days 7,30,90]
         [--same-weekday-ncut 0.65,0.7,0.75] [--other-weekday-ncut 0.9,0.95,1.0]
-        [--cover 0.67,0.75,0.9] [--principal-share 0.0025,0.005,0.01] [--full] [--topics 22,18]
+        [--cover 0.67,0.75,0.9] [--principal-share 0.0025,0.005,0.01] [--stray-days 30,90,365]
+        [--full] [--topics 22,18]
 
 Runs the pipeline once (or reuses a database kept by ``python -m pipeline.evaluate --keep``),
 recomputes the event candidates from the kept tables, then re-clusters stories offline for every
@@ -11,7 +12,9 @@ parameter pair and prints B³ F1 on all topics, on odd- and on even-numbered top
 one topic, such as gvc-dev, is halved by incident instead: odd and even gold cluster numbers). A
 setting that is good on one half only is tuned to documents rather than to the kind of text, so
 pick the one good on both. ``--cover`` and ``--principal-share`` vary the principal-participant
-split (``stories.PRINCIPAL_COVER``, ``stories.PRINCIPAL_SHARE``). ``--full`` also scores the
+split (``stories.PRINCIPAL_COVER``, ``stories.PRINCIPAL_SHARE``), ``--stray-days`` the gap after
+which an article naming none of its story's people leaves it (``stories.STRAY_GAP``). ``--full``
+also scores the
 whole dedup (primary events, as ``make eval`` does) for the module defaults; ``--topics`` prints
 which article went where, for diagnosis.
 
@@ -114,6 +117,7 @@ def main() -> int:
     parser.add_argument("--other-weekday-ncut", default=str(stories.OTHER_WEEKDAYS_NCUT))
     parser.add_argument("--cover", default=str(stories.PRINCIPAL_COVER))
     parser.add_argument("--principal-share", default=str(stories.PRINCIPAL_SHARE))
+    parser.add_argument("--stray-days", default=str(stories.STRAY_GAP.days))
     parser.add_argument("--full", action="store_true", help="also score the whole dedup")
     parser.add_argument("--topics", default="", help="comma-separated topics to print")
     args = parser.parse_args()
@@ -141,15 +145,16 @@ def main() -> int:
 
     print(
         f"{'gather':>7} {'ncut':>5} {'days':>5} {'sameWD':>6} {'othWD':>6} {'cover':>5} "
-        f"{'share':>6}  {'all':>6} {'odd':>6} {'even':>6}   P(all) R(all) pairwise"
+        f"{'share':>6} {'stray':>5}  {'all':>6} {'odd':>6} {'even':>6}   P(all) R(all) pairwise"
     )
     defaults = (
         stories.SAME_WEEKDAYS_NCUT,
         stories.OTHER_WEEKDAYS_NCUT,
         stories.PRINCIPAL_COVER,
         stories.PRINCIPAL_SHARE,
+        stories.STRAY_GAP,
     )
-    for g, c, days, same_wd, other_wd, cover, share in itertools.product(
+    for g, c, days, same_wd, other_wd, cover, share, stray in itertools.product(
         *(
             map(float, arg.split(","))
             for arg in (
@@ -160,11 +165,13 @@ def main() -> int:
                 args.other_weekday_ncut,
                 args.cover,
                 args.principal_share,
+                args.stray_days,
             )
         )
     ):
         stories.SAME_WEEKDAYS_NCUT, stories.OTHER_WEEKDAYS_NCUT = same_wd, other_wd
         stories.PRINCIPAL_COVER, stories.PRINCIPAL_SHARE = cover, share
+        stories.STRAY_GAP = timedelta(days=stray)
         labels = stories.story_clusters(
             live[["article_id", "text", "published_date"]],
             tables["mentions"],
@@ -177,8 +184,9 @@ def main() -> int:
         s = scores(pred, gold, topic)
         print(
             f"{g:7.3f} {c:5.2f} {days:5.0f} {same_wd:6.2f} {other_wd:6.2f} {cover:5.2f} "
-            f"{share:6.4f}  {s['all'].f1:6.3f} {s['odd'].f1:6.3f} {s['even'].f1:6.3f}   "
-            f"{s['all'].precision:.3f}  {s['all'].recall:.3f}  {s['pairwise'].f1:.3f}"
+            f"{share:6.4f} {stray:5.0f}  {s['all'].f1:6.3f} {s['odd'].f1:6.3f} "
+            f"{s['even'].f1:6.3f}   {s['all'].precision:.3f}  {s['all'].recall:.3f}  "
+            f"{s['pairwise'].f1:.3f}"
         )
         worst = sorted(s["topics"].items(), key=lambda kv: kv[1])[:10]
         print("         worst: " + " ".join(f"{t}:{f:.2f}" for t, f in worst))
@@ -195,6 +203,7 @@ def main() -> int:
         stories.OTHER_WEEKDAYS_NCUT,
         stories.PRINCIPAL_COVER,
         stories.PRINCIPAL_SHARE,
+        stories.STRAY_GAP,
     ) = defaults
     if args.full:
         events, mentions = deduplicate(

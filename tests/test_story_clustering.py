@@ -389,3 +389,16 @@ def test_a_large_group_is_cut_without_its_matrix_and_with_the_same_stories(monke
     expected = story_clusters(arts)
     monkeypatch.setattr(stories, "DENSE_GROUP", 3)
     assert story_clusters(arts) == expected
+
+
+def test_a_look_alike_published_months_later_naming_other_people_is_a_story_of_its_own():
+    from pipeline.stories import _late_strays
+
+    published = [date(2015, 8, 25), date(2015, 8, 25), date(2016, 11, 6), date(2015, 12, 1)]
+    people = [{"toddler", "uncle"}, {"toddler"}, {"father"}, {"uncle"}]
+    # The report 14 months later names none of the others' people: a look-alike.
+    assert _late_strays([0, 1, 2], published, people) == [[0, 1], [2]]
+    # The hearing three months later names the suspect: a follow-up, kept.
+    assert _late_strays([0, 1, 3], published, people) == [[0, 1, 3]]
+    # Undated reports and reports of the same weeks are never strays.
+    assert _late_strays([0, 1], [None, date(2015, 8, 25)], [set(), set()]) == [[0, 1]]
