@@ -199,6 +199,10 @@ _VOCABULARY: list[tuple[str, str, list[str], list[str]]] = [
             "profit",
             "dividend",
             "payout",
+            "net income",
+            "net loss",
+            "net profit",
+            "qtr",  # wire briefs' "4TH QTR NET": the quarter's results
         ],
     ),
     (

@@ -76,6 +76,7 @@ def test_an_accounting_charge_is_not_a_legal_happening():
     assert "LEGAL" in types("Police filed charges against him on Friday")
     assert "LEGAL" in types("He faces charges of murder")
     assert "BUSINESS" in types("Emhart Corp raised its quarterly dividend")
+    assert types("KANEB ENERGY PARTNERS LTD <KEP> 4TH QTR LOSS") == {"BUSINESS"}
 
 
 def test_headlines_in_capitals_have_event_words():
