@@ -20,8 +20,9 @@ instance has no queued or running run and the sensor has had two more ticks, and
 - no run failed (every run on the instance, whatever launched it);
 - the published file equals a full rebuild of the same folder into a separate path
   (``python -m pipeline.run``; ``storage.table_differences``, first-seen times aside);
-- the resident memory (VmRSS) of the webserver, the daemon and the code servers, sampled when
-  the first batch has been published and at the end, and its peak in between.
+- the resident memory (VmRSS) of the webserver, the daemon and the code servers (per role, the
+  largest live process: the daemon replaces its code server now and then), sampled at the
+  start, after the first batch and at the end, and its peak in between.
 
 Figures and pass/fail lines, not a test (it takes ~10 minutes); exit status 1 when a check
 fails. Skipped (exit 0) when the corpus is absent.
@@ -100,10 +101,12 @@ def soak(args: argparse.Namespace, workdir: Path) -> int:
     try:
         _wait(lambda: _graphql_ok(port), "the webserver", dev, log, 300)
         sampler.start()
+        time.sleep(2 * SENSOR_INTERVAL_S)  # the daemon's first ticks load its code server
+        first = sampler.sample("at the start")
         _move(batches[0], inbox)
         _wait(lambda: len(_published(db)) > 0, "the first publish", dev, log, 900)
         _wait(lambda: _idle(home), "the first runs", dev, log, 600)
-        first = sampler.sample("after the first batch")
+        sampler.sample("after the first batch")
         for batch in batches[1:]:
             time.sleep(args.every)
             _move(batch, inbox)
@@ -133,6 +136,7 @@ def _env(home: Path, inbox: Path, db: Path, port: int) -> dict[str, str]:
         "WIREHOUSE_BIN": str(Path(sys.executable).parent),
         "DAGSTER_DISABLE_TELEMETRY": "true",
         "GX_ANALYTICS_ENABLED": "false",
+        "PYTHONPATH": str(REPO),  # every process runs this checkout's code, not an installed one
     }
 
 
@@ -267,7 +271,7 @@ def _cmdline(pid: int) -> str:
 
 
 def long_lived(root: int) -> dict[int, str]:
-    """pid → role (and command line) of the webserver, the daemon and the code servers."""
+    """pid → role of the webserver, the daemon and the code servers below ``root``."""
     children, found, stack = _children_map(), {}, [root]
     while stack:
         pid = stack.pop()
@@ -277,17 +281,32 @@ def long_lived(root: int) -> dict[int, str]:
             continue  # a run's own process: short-lived by design
         role = next((r for fragment, r in ROLES.items() if fragment in cmd), None)
         if role:
-            found[pid] = f"{role} ({' '.join(cmd.split()[1:4])[:60]})"
+            found[pid] = role
     return found
 
 
+def rss_by_role(root: int) -> dict[str, tuple[int, int]]:
+    """Role → (RSS in kB of its largest live process, number of live processes).
+
+    Per role, not per pid: the daemon replaces its code server from time to time (for a moment
+    old and new both live), so no code-server pid lives through the soak; the role does.
+    """
+    largest: dict[str, tuple[int, int]] = {}
+    for pid, role in long_lived(root).items():
+        kb = _rss_kb(pid)
+        if kb:
+            top, count = largest.get(role, (0, 0))
+            largest[role] = (max(top, kb), count + 1)
+    return largest
+
+
 class RssSampler:
-    """Samples the RSS of each long-lived process every 2 s; keeps the peak per process."""
+    """Samples the RSS of each role every 2 s in a thread; keeps the peak per role."""
 
     def __init__(self, root: int) -> None:
         self.root = root
-        self.peak: dict[int, int] = {}
-        self.roles: dict[int, str] = {}
+        self.peak: dict[str, int] = {}
+        self.pids: set[int] = set()  # every long-lived process seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -299,21 +318,24 @@ class RssSampler:
         if self._thread.is_alive():
             self._thread.join()
 
-    def sample(self, label: str) -> dict[int, int]:
-        self.roles.update(long_lived(self.root))
-        now = {pid: _rss_kb(pid) for pid in self.roles}
-        print(f"soak: RSS {label}: " + ", ".join(_fmt(self.roles[p], kb) for p, kb in now.items()))
+    def sample(self, label: str) -> dict[str, tuple[int, int]]:
+        now = self._measure()
+        print(
+            f"soak: RSS {label}: "
+            + ", ".join(f"{role} {kb / 1024:.0f} MB" for role, (kb, _) in sorted(now.items()))
+        )
+        return now
+
+    def _measure(self) -> dict[str, tuple[int, int]]:
+        self.pids |= set(long_lived(self.root))
+        now = rss_by_role(self.root)
+        for role, (kb, _) in now.items():
+            self.peak[role] = max(self.peak.get(role, 0), kb)
         return now
 
     def _poll(self) -> None:
         while not self._stop.wait(2.0):
-            self.roles.update(long_lived(self.root))
-            for pid in self.roles:
-                self.peak[pid] = max(self.peak.get(pid, 0), _rss_kb(pid))
-
-
-def _fmt(role: str, kb: int) -> str:
-    return f"{role.split(' (')[0]} {kb / 1024:.0f} MB"
+            self._measure()
 
 
 # --- the verdict --------------------------------------------------------------------------------
@@ -369,12 +391,14 @@ def report(home, inbox, db, workdir, n, first, last, sampler, elapsed) -> int:
         f"{counts['quarantine']} quarantined, {counts['events']} events; full rebuild "
         f"{rebuild_s:.0f} s"
     )
-    for pid, role in sorted(sampler.roles.items(), key=lambda x: x[1]):
-        start_kb, end_kb, peak_kb = first.get(pid, 0), last.get(pid, 0), sampler.peak.get(pid, 0)
+    for role in sorted(last):
+        (start_kb, n_start), (end_kb, n_end) = first.get(role, (0, 0)), last[role]
         print(
-            f"soak: RSS pid {pid} {role}: {start_kb / 1024:.0f} MB after the first batch, "
-            f"{end_kb / 1024:.0f} MB at the end, peak {peak_kb / 1024:.0f} MB"
+            f"soak: RSS {role} (largest of {n_start} → {n_end} processes): {start_kb / 1024:.0f} "
+            f"MB at the start, {end_kb / 1024:.0f} MB at the end, peak "
+            f"{sampler.peak[role] / 1024:.0f} MB"
         )
+    print(f"soak: {len(sampler.pids)} long-lived processes seen in all")
     for text, ok in checks.items():
         print(f"soak: {'PASS' if ok else 'FAIL'} {text}")
     for difference in differences:
