@@ -305,6 +305,18 @@ def canonicalize(
     # A title inside the span is not part of the name: "Colts QB Andrew Luck" is Andrew Luck
     # when the corpus names him so, and "Head Coach Tony Smith" is Tony Smith.
     core = _person_cores(person_full)
+    # The same with a word before the name that the tagger took for part of another label
+    # ("Interior Ken Salazar" as ORG, "American Hasim Rahman" as NORP).
+    known = set(person_full)
+    for k in votes:
+        tokens = k.split()
+        if k in known or len(tokens) < 3 or set(tokens[:2]) & NAME_PARTICLES:
+            continue
+        for cut in (1, 2):
+            tail = " ".join(tokens[cut:])
+            if len(tokens) - cut >= 2 and tail in known:
+                core[k] = tail
+                break
     for m in items:
         c = core.get(m.key)
         if c is not None and c != m.key:
@@ -341,6 +353,10 @@ def canonicalize(
         org_votes[m.key][m.ner_label] += 1
     targets = _acronym_targets(sorted(org_votes), org_votes)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
+    for k, t in _spelling_variant_targets(org_votes).items():
+        targets.setdefault(k, t)
+    for k, t in _feature_word_targets(org_votes).items():
+        targets.setdefault(k, t)
     for m in rest:
         t = m.key
         for _ in range(3):  # an acronym of a place-prefixed name: follow at most a short chain
@@ -510,12 +526,15 @@ def _resolve_short_person_forms(
     """
     local_index: dict[str, set[str]] = defaultdict(set)  # any name token → clusters
     by_surname: dict[str, set[str]] = defaultdict(set)
+    by_given: dict[str, set[str]] = defaultdict(set)
     for k in person_full:
         tokens = [t for t in _name_tokens(k) if t not in NAME_PARTICLES]
         for tok in tokens:
             local_index[tok].add(uf.find(k))
         if tokens:
             by_surname[tokens[-1]].add(uf.find(k))
+            by_given[tokens[0]].add(uf.find(k))
+    misspelt = _misspelt_surnames(items, by_surname)
     cluster_articles: dict[str, set[str]] = defaultdict(set)
     cluster_size: Counter = Counter()
     keys_of_article: dict[str, set[str]] = defaultdict(set)
@@ -534,6 +553,8 @@ def _resolve_short_person_forms(
         if m.index in cluster_of or " " in m.key:
             continue
         candidates = local_index.get(m.key)
+        if not candidates and m.key in misspelt:  # "Klistchko" for "Klitschko"
+            candidates = by_surname[misspelt[m.key]]
         if not candidates:
             continue
         local = [c for c in candidates if m.article_id in cluster_articles[c]]
@@ -542,10 +563,14 @@ def _resolve_short_person_forms(
             cluster_of[m.index] = local[0]
         elif len(local) > 1 and personish:
             cluster_of[m.index] = max(local, key=lambda c: (cluster_size[c], c))
-        elif not local and by_surname.get(m.key) and not place(m.key):
+        elif not local and not place(m.key):
             pending[m.key].append(m)
-    for surname, ms in pending.items():
-        bearers = sorted(by_surname[surname])
+    for key, ms in pending.items():
+        surname = misspelt.get(key, key)
+        # A bare given name ("Kimani") joins a full name only by its story, never by majority.
+        bearers = sorted(by_surname.get(surname) or by_given.get(key, ()))
+        if not bearers:
+            continue
         unresolved = []
         for m in ms:
             around = keys_of_article[m.article_id] - {m.key}
@@ -559,7 +584,7 @@ def _resolve_short_person_forms(
                 unresolved.append(m)
         # Only for a word the tagger mostly calls a person: a city tagged PERSON now and then
         # ("Stockton police said") must not become the only person of the corpus with that name.
-        if not unresolved or person_share(surname) < 0.5:
+        if not unresolved or person_share(key) < 0.5 or surname not in by_surname:
             continue
         total = sum(cluster_size[c] for c in bearers)
         top = max(bearers, key=lambda c: (cluster_size[c], c))
@@ -572,6 +597,93 @@ def _resolve_short_person_forms(
         ):
             for m in unresolved:
                 cluster_of[m.index] = top
+
+
+# Words that name the kind of a geographic feature after its name: "the Mediterranean Sea" is
+# the Mediterranean, "Qeshm Island" is Qeshm. A closed class, like the legal forms of companies.
+FEATURE_WORDS = frozenset(
+    "sea ocean island islands isle river lake mountain mountains peninsula bay valley desert "
+    "strait straits canyon glacier volcano".split()
+)
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _feature_word_targets(votes: dict[str, Counter]) -> dict[str, str]:
+    """A place named with its feature word joins the bare name when both occur as places."""
+
+    def place(k: str) -> bool:
+        v = votes.get(k)
+        return bool(v) and sum(v[lab] for lab in PLACE_LABELS) > sum(v.values()) / 2
+
+    targets = {}
+    for k in votes:
+        tokens = k.split()
+        if len(tokens) >= 2 and tokens[-1] in FEATURE_WORDS:
+            bare = " ".join(tokens[:-1])
+            if bare not in NAME_PARTICLES and place(k) and place(bare):
+                targets[k] = bare
+    return targets
+
+
+def _spelling_variant_targets(votes: dict[str, Counter]) -> dict[str, str]:
+    """Multi-word names that differ in one spelling of one word join the most frequent form:
+    "Betty Ford Centre" / "Betty Ford Center", "Gulf of Eden" / "Gulf of Aden" is too far.
+
+    Candidates share every other word (grouped by the name with that word blanked, so nothing
+    is compared all-pairs); the differing words must start alike, be five letters or more and
+    be 80 % similar ("center"/"centre"), which "eastern"/"western" or "north"/"south" are not.
+    """
+    slots: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for k in votes:
+        tokens = k.split()
+        if len(tokens) < 2:
+            continue
+        for i, tok in enumerate(tokens):
+            if len(tok) >= 5:
+                slots[(" ".join(tokens[:i] + ["_"] + tokens[i + 1 :]), i)].append(k)
+    total = {k: sum(v.values()) for k, v in votes.items()}
+    label = {k: max(sorted(v), key=lambda lab: v[lab]) for k, v in votes.items() if v}
+    targets = {}
+    for (_, i), keys in slots.items():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: (-total[k], k))
+        head = keys[0]
+        for k in keys[1:]:
+            a, b = head.split()[i], k.split()[i]
+            if label[k] != label[head]:  # "South Korean" (NORP) is not "South Korea" (GPE)
+                continue
+            if a[0] == b[0] and SequenceMatcher(None, a, b).ratio() >= 0.8:
+                targets.setdefault(k, head)
+    return targets
+
+
+def _misspelt_surnames(items: list[_Mention], by_surname: dict[str, set[str]]) -> dict[str, str]:
+    """Bare word → the surname it misspells ("klistchko" → "klitschko").
+
+    One letter dropped, swapped or changed (found through one-deletion keys, no pairwise
+    comparison), in words of six letters or more (shorter ones are other names: "Bush" /
+    "Rush"), and only when the surname is named at least three times as often: a misspelling
+    is the rare form.
+    """
+    counts = Counter(m.key for m in items if " " not in m.key)
+    deletions: dict[str, set[str]] = defaultdict(set)
+    for s in by_surname:
+        if len(s) >= 6:
+            for i in range(len(s)):
+                deletions[s[:i] + s[i + 1 :]].add(s)
+            deletions[s].add(s)
+    out = {}
+    for word, n in counts.items():
+        if len(word) < 6 or word in by_surname:
+            continue
+        near = set(deletions.get(word, ()))
+        for i in range(len(word)):
+            near |= deletions.get(word[:i] + word[i + 1 :], set())
+        near = {s for s in near if s[0] == word[0] and counts[s] >= 3 * n}
+        if len(near) == 1:
+            out[word] = near.pop()
+    return out
 
 
 def _place_prefixed_targets(

@@ -373,3 +373,52 @@ def test_team_named_without_its_city_joins_the_full_name_when_the_city_is_near()
     assert _same(out, "Saints", "New Orleans Saints")
     assert not _same(out, "New Orleans", "New Orleans Saints")
     assert not _same(out, "Fed", "New York Fed")  # never named beside it
+
+
+def test_one_word_spelt_two_ways_is_one_name_but_not_a_demonym_or_another_word():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Betty Ford Center admitted her. Betty Ford Center said so.",
+                [("Betty Ford Center", "ORG"), ("Betty Ford Center", "ORG")],
+            ),
+            "a2": ("The Betty Ford Centre agreed.", [("Betty Ford Centre", "ORG")]),
+            "a3": (
+                "South Korea and South Korean firms; Eastern Airlines, Western Airlines.",
+                [
+                    ("South Korea", "GPE"),
+                    ("South Korean", "NORP"),
+                    ("Eastern Airlines", "ORG"),
+                    ("Western Airlines", "ORG"),
+                ],
+            ),
+        }
+    )
+    assert _same(out, "Betty Ford Centre", "Betty Ford Center")
+    assert not _same(out, "South Korea", "South Korean")
+    assert not _same(out, "Eastern Airlines", "Western Airlines")
+
+
+def test_a_rare_misspelling_of_a_surname_joins_the_person():
+    docs = {
+        f"k{i}": (
+            "Wladimir Klitschko won. Klitschko smiled.",
+            [("Wladimir Klitschko", "PERSON"), ("Klitschko", "PERSON")],
+        )
+        for i in range(3)
+    }
+    docs["m1"] = ("Klistchko defended the title.", [("Klistchko", "PERSON")])
+    docs["b1"] = ("Rush spoke; Bush listened.", [("Rush", "PERSON"), ("Bush", "PERSON")])
+    out, _ = _corpus(docs)
+    assert _same(out, "Klistchko", "Wladimir Klitschko")
+    assert not _same(out, "Rush", "Bush")
+
+
+def test_feature_word_does_not_make_a_new_place():
+    out, _ = _corpus(
+        {
+            "a1": ("Ships crossed the Mediterranean Sea.", [("Mediterranean Sea", "LOC")]),
+            "a2": ("Boats sank in the Mediterranean.", [("Mediterranean", "LOC")]),
+        }
+    )
+    assert _same(out, "Mediterranean Sea", "Mediterranean")
