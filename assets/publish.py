@@ -24,8 +24,9 @@ SHRINK_REMEDY = (
     freshness_policy=DAILY,
     description=(
         "The DuckDB file at NEWS_DUCKDB_PATH. Built from the working database only after every "
-        "upstream gate passed, then moved over the old file atomically: open readers keep "
-        "their snapshot, and a failed gate leaves the published tables untouched."
+        "upstream gate passed on the current tables and no table lost rows whose input files "
+        "are still there and unchanged, then moved over the old file atomically: open readers "
+        "keep their snapshot, and a refusal leaves the published tables untouched."
     ),
 )
 def news_database(
