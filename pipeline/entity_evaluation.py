@@ -244,8 +244,18 @@ def score_entities(
         multi.sort(key=lambda kv: (-wrong_pairs(kv[1]), kv[0]))
         return multi[:top]
 
+    gold_forms: dict[str, Counter] = defaultdict(Counter)
+    for g in cross:
+        gold_forms[g.chain][g.mention] += 1
+
+    def chain_name(chain: str) -> str:  # the chain's most frequent named mention, not its id
+        return f'"{gold_forms[chain].most_common(1)[0][0]}"'
+
     split = [
-        (chain, [forms(c) for c in sorted(parts.values(), key=lambda c: -sum(c.values()))])
+        (
+            chain_name(chain),
+            [forms(c) for c in sorted(parts.values(), key=lambda c: -sum(c.values()))],
+        )
         for chain, parts in ranked(entities_of_chain)
     ]
     merged = [

@@ -380,6 +380,14 @@ def refine_spans(
         glued = _GLUED_HONORIFIC.match(text[start:end])  # "MrBeijing": a lost space
         if glued:
             start += glued.end()
+        quotes = [i for i, ch in enumerate(text[start:end]) if ch in '"“”']
+        if len(quotes) == 1:  # half a quoted nickname ('Chin" Gigante'): keep the longer side
+            q = start + quotes[0]
+            before, after = text[start:q].split(), text[q + 1 : end].split()
+            if len(after) >= len(before):
+                start = q + 1
+            else:
+                end = q
         toks = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
         if r.ner_label == "PERSON" and has_figure(text[start:end]):
             continue
