@@ -146,6 +146,7 @@ def org_key(key: str) -> str:
     return " ".join(tokens)
 
 
+@lru_cache(maxsize=1 << 16)
 def generation(surface: str) -> str:
     """The generational marker of a name ("jr", "iii"), or "" when it has none."""
     tokens = re.sub(r"[^\w\s]", " ", surface.replace(".", "")).casefold().split()
@@ -265,22 +266,20 @@ def canonicalize(
             columns=["entity_id", "name", "label", "aliases", "n_mentions", "n_articles"]
         )
     items: list[_Mention] = []
-    for i, row in enumerate(out.itertuples(index=False)):
-        text = texts.get(row.article_id, "")
-        prefix = text[max(0, row.start_char - 6) : row.start_char].casefold()
-        has_hon = bool(re.search(r"\b(mr|mrs|ms|dr)\.?\s*$", prefix))
-        key = normalize_name(row.text) or row.text.casefold()
-        letters = [ch for ch in row.text if ch.isalpha()]
+    columns = (out[c].tolist() for c in ("article_id", "start_char", "text", "ner_label"))
+    for i, (article_id, start, surface, ner_label) in enumerate(zip(*columns, strict=True)):
+        text = texts.get(article_id, "")
+        prefix = text[max(0, start - 6) : start].casefold()
         items.append(
             _Mention(
                 i,
-                row.article_id,
-                key,
-                _display(row.text),
-                row.ner_label,
-                role_before(text, row.start_char),
-                has_hon,
-                all_caps=len(letters) >= 2 and all(ch.isupper() for ch in letters),
+                article_id,
+                normalize_name(surface) or surface.casefold(),
+                _display(surface),
+                ner_label,
+                role_before(text, start),
+                _HONORIFIC_BEFORE.search(prefix) is not None,
+                all_caps=_all_caps(surface),
             )
         )
     # One key, two generational markers ("Ken Griffey Jr." / "Ken Griffey Sr."): father and
@@ -408,10 +407,22 @@ def canonicalize(
     return out, entities.sort_values("entity_id").reset_index(drop=True)
 
 
+_HONORIFIC_BEFORE = re.compile(r"\b(mr|mrs|ms|dr)\.?\s*$")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_THE = re.compile(r"^(?:the|The)\s+")
+_HONORIFIC_START = re.compile(r"^(?:Mr|Mrs|Ms|Dr)\.?\s+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _all_caps(surface: str) -> bool:
+    letters = [ch for ch in surface if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+@lru_cache(maxsize=1 << 16)
 def _display(surface: str) -> str:
-    text = re.sub(r"['’]s$", "", surface.strip())
-    text = re.sub(r"^(?:the|The)\s+", "", text)
-    return re.sub(r"^(?:Mr|Mrs|Ms|Dr)\.?\s+", "", text)
+    text = _POSSESSIVE_END.sub("", surface.strip())
+    return _HONORIFIC_START.sub("", _THE.sub("", text))
 
 
 def _person_cores(person_full: list[str]) -> dict[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -271,7 +273,8 @@ class WordCase:
         return low >= 2 and low >= up
 
 
-def inflections(word: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def inflections(word: str) -> frozenset[str]:
     """The word and its regular English inflections, both ways (checks ↔ check ↔ checked).
 
     Stems and words of four letters or more only: "Tim" is not a form of "times".
@@ -284,7 +287,7 @@ def inflections(word: str) -> set[str]:
     for stem in stems:
         if len(stem) >= 4:
             out.update({stem + "s", stem + "ed", stem + "d", stem + "ing"})
-    return out
+    return frozenset(out)
 
 
 def _is_figure(token: str, anywhere: bool = True) -> bool:
@@ -333,6 +336,16 @@ def _title_case(line: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    article_id: str
+    sentence_index: int
+    start_char: int
+    end_char: int
+    text: str
+    ner_label: str
+
+
 def word_case(spans: pd.DataFrame, texts: dict[str, str]) -> WordCase:
     """Lower-case and capitalised counts, over the articles of ``spans``, of their words."""
     vocab = {
@@ -358,7 +371,9 @@ def refine_spans(
     if spans.empty:
         return spans
     case = case or word_case(spans, texts)
-    rows = list(spans.itertuples(index=False))
+    rows = [
+        _Span(*values) for values in zip(*(spans[c].tolist() for c in MENTION_COLUMNS), strict=True)
+    ]
     lines: dict = {}
     in_headline = [
         headline_line(texts.get(r.article_id, ""), r.start_char, r.end_char, lines) for r in rows
