@@ -84,7 +84,7 @@ def run_gate(
     """
     suite = suites(min_articles=quality.min_articles)[table]
     with warehouse.connect(read_only=True) as con:
-        frame = con.execute(suite.query).df()
+        frame = con.execute(suite.projected_query).df()
     report = validate_frame(frame, suite)
     with warehouse.connect() as con, storage.transaction(con):
         storage.record_gate(

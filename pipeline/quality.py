@@ -52,6 +52,27 @@ class Suite:
     query: str
     expectations: tuple[Expectation, ...]
 
+    @property
+    def columns(self) -> list[str]:
+        """The columns the expectations read, in first-use order."""
+        names: dict[str, None] = {}
+        for e in self.expectations:
+            for c in [e.kwargs.get("column"), *(e.kwargs.get("column_list") or [])]:
+                if c:
+                    names[c] = None
+        return list(names)
+
+    @property
+    def projected_query(self) -> str:
+        """The query cut down to what the expectations read.
+
+        DuckDB evaluates the rules (joins, offsets, reconciliations) itself; only their boolean
+        verdicts and the checked keys travel to pandas for GE, not the article texts the rules
+        looked at — at 19k articles that is the difference between megabytes and kilobytes.
+        """
+        cols = ", ".join(f'"{c}"' for c in self.columns) or "1 AS _row"
+        return f"SELECT {cols} FROM ({self.query}) AS _checked"
+
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
