@@ -99,7 +99,8 @@ def canonical_entities(warehouse: Warehouse):
     with warehouse.connect() as con:
         spans = storage.read_table(con, NER_SPANS)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
-        mentions, entities = canonicalize(spans, texts)
+        dates = dict(con.execute("SELECT article_id, published_date FROM articles").fetchall())
+        mentions, entities = canonicalize(spans, texts, dates)
         keys = ["article_id", "start_char", "end_char"]
         before = previous_keys(con, ENTITY_MENTIONS.name, "entity_id", keys)
         moved = id_changes(before, mentions, "entity_id", keys)

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.ner import LEGAL_SUFFIXES, WordCase, refine_spans, word_case
+from pipeline.ner import LEGAL_SUFFIXES, WordCase, has_figure, refine_spans, word_case
 
 HONORIFICS = frozenset(
     {
@@ -248,7 +248,7 @@ def role_before(text: str, start: int) -> str | None:
 
 
 def canonicalize(
-    mentions: pd.DataFrame, texts: dict[str, str]
+    mentions: pd.DataFrame, texts: dict[str, str], dates: dict[str, object] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign every mention an ``entity_id`` and a voted ``label``; build the entities table.
 
@@ -341,7 +341,19 @@ def canonicalize(
         v = votes[key]
         return v["GPE"] + v["LOC"] + v["FAC"] >= sum(v.values()) / 4
 
-    _resolve_short_person_forms(items, person_full, uf, cluster_of, person_share, place)
+    # A news period is a calendar quarter: "Reagan" of 1987 is judged by the full names of
+    # 1987, not of another decade. Undated articles are judged by the whole corpus.
+    quarters: dict[str, tuple[int, int] | None] = {}
+    for article_id in {m.article_id for m in items}:
+        day = (dates or {}).get(article_id)
+        if day is None or pd.isna(day):
+            quarters[article_id] = None
+        else:
+            day = pd.Timestamp(day)
+            quarters[article_id] = (day.year, (day.month - 1) // 3)
+    period = quarters.get
+
+    _resolve_short_person_forms(items, person_full, uf, cluster_of, person_share, place, period)
 
     # Everything else groups by its key without a legal form ("Apple Inc" / "Apple");
     # acronyms join their expansion ("US" / "United States", "USGS" / "U.S. Geological Survey").
@@ -369,8 +381,8 @@ def canonicalize(
     ids = [""] * len(items)
     labels = [""] * len(items)
     for cluster, ms in members.items():
-        label = _vote_label(ms)
         name = _canonical_name(ms)
+        label = _vote_label(ms, person_allowed=not has_figure(name))
         id_key = normalize_name(name) or cluster
         marker = generation(name)
         if marker and cluster.endswith(f" {marker}"):  # "Jr" and "Sr" kept apart above
@@ -527,6 +539,7 @@ def _resolve_short_person_forms(
     cluster_of: dict[int, str],
     person_share,
     place,
+    period,
 ) -> None:
     """Single-token person references ("Blinken", "Mr. Qin") join the full name they abbreviate.
 
@@ -548,12 +561,14 @@ def _resolve_short_person_forms(
     misspelt = _misspelt_surnames(items, by_surname)
     cluster_articles: dict[str, set[str]] = defaultdict(set)
     cluster_size: Counter = Counter()
+    mentions_in: dict[str, Counter] = defaultdict(Counter)  # cluster → article → mentions
     keys_of_article: dict[str, set[str]] = defaultdict(set)
     for m in items:
         keys_of_article[m.article_id].add(cluster_of.get(m.index, m.key))
         if m.index in cluster_of:
             cluster_articles[cluster_of[m.index]].add(m.article_id)
             cluster_size[cluster_of[m.index]] += 1
+            mentions_in[cluster_of[m.index]][m.article_id] += 1
     # Names around each full name, over its articles: the story it belongs to.
     context: dict[str, Counter] = defaultdict(Counter)
     for c, arts in cluster_articles.items():
@@ -597,17 +612,29 @@ def _resolve_short_person_forms(
         # ("Stockton police said") must not become the only person of the corpus with that name.
         if not unresolved or person_share(key) < 0.5 or surname not in by_surname:
             continue
-        total = sum(cluster_size[c] for c in bearers)
-        top = max(bearers, key=lambda c: (cluster_size[c], c))
-        bare_articles = {m.article_id for m in unresolved}
-        # Clear majority: two thirds of the full-name mentions of this surname, and named in
-        # full in at least a quarter as many articles as use the bare surname (a full name
-        # seen far less often than the surname is more likely a namesake or a relative).
-        if cluster_size[top] >= 2 * total / 3 and 4 * len(cluster_articles[top]) >= len(
-            bare_articles
-        ):
-            for m in unresolved:
-                cluster_of[m.index] = top
+        by_period: dict[object, list[_Mention]] = defaultdict(list)
+        for m in unresolved:
+            by_period[period(m.article_id)].append(m)
+        for when, group in by_period.items():
+            size: Counter = Counter()
+            arts: dict[str, set[str]] = defaultdict(set)
+            for c in bearers:
+                for a in cluster_articles[c]:
+                    if when is None or period(a) == when:
+                        arts[c].add(a)
+                size[c] = (
+                    cluster_size[c] if when is None else sum(mentions_in[c][a] for a in arts[c])
+                )
+            total = sum(size.values())
+            top = max(bearers, key=lambda c: (size[c], c))
+            bare_articles = {m.article_id for m in group}
+            # Clear majority in the period: two thirds of the full-name mentions of this
+            # surname, and named in full in at least a quarter as many articles as use the
+            # bare surname (a full name seen far less often than the surname is more likely a
+            # namesake or a relative).
+            if total and size[top] >= 2 * total / 3 and 4 * len(arts[top]) >= len(bare_articles):
+                for m in group:
+                    cluster_of[m.index] = top
 
 
 # Words that name the kind of a geographic feature after its name: "the Mediterranean Sea" is
@@ -760,8 +787,13 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
     return targets
 
 
-def _vote_label(ms: list[_Mention]) -> str:
+def _vote_label(ms: list[_Mention], person_allowed: bool = True) -> str:
+    """The most frequent label, PERSON winning ties; never PERSON for a name with a figure."""
     counts = Counter(m.ner_label for m in ms)
+    if not person_allowed:
+        counts.pop("PERSON", None)
+        if not counts:
+            return "ORG"
     return min(counts, key=lambda lab: (-counts[lab], lab != "PERSON", lab))
 
 

@@ -366,7 +366,12 @@ def refine_spans(
     - in a title-case or all-caps line, common words at the edges ("Buys SeaMicro", "Lindsay
       Lohan Checks Into Rehab") go, unless the whole span also occurs outside headlines; a span
       of common words only ("Swimmer And Actress Dies") is dropped. A common word next to a
-      particle stays ("Bank of America"): that is a name's structure, not glue.
+      particle stays ("Bank of America"): that is a name's structure, not glue;
+    - a person span is cut only down to a form the corpus also uses outside headlines, and
+      loses a sentence-initial common word ("Without Felt") the same way;
+    - an honorific glued on by a lost space ("MrBeijing"), half a quoted nickname ('Chin"
+      Gigante'), lower-case common words at the edges ("Medical Center in") and spans that are
+      only a legal form ("Co Ltd") go too.
     """
     if spans.empty:
         return spans

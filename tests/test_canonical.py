@@ -422,3 +422,30 @@ def test_feature_word_does_not_make_a_new_place():
         }
     )
     assert _same(out, "Mediterranean Sea", "Mediterranean")
+
+
+def test_majority_bearer_is_judged_in_the_same_period():
+    docs, dates = {}, {}
+    # First quarter: Nancy Reagan is the only Reagan named in full; later, Ronald Reagan is.
+    for i in range(3):
+        docs[f"n{i}"] = ("Nancy Reagan visited.", [("Nancy Reagan", "PERSON")])
+        dates[f"n{i}"] = "1987-02-0" + str(i + 1)
+        docs[f"r{i}"] = ("Ronald Reagan spoke.", [("Ronald Reagan", "PERSON")])
+        dates[f"r{i}"] = "1987-08-0" + str(i + 1)
+    docs["b1"] = ("Reagan said so in February.", [("Reagan", "PERSON")])
+    dates["b1"] = "1987-02-10"
+    docs["b2"] = ("Reagan said so in August.", [("Reagan", "PERSON")])
+    dates["b2"] = "1987-08-10"
+    frames = [_mentions(text, spans, aid) for aid, (text, spans) in docs.items()]
+    out, _ = canonicalize(
+        pd.concat(frames, ignore_index=True), {a: t for a, (t, _) in docs.items()}, dates
+    )
+    entity = dict(zip(out["article_id"], out["entity_id"], strict=True))
+    assert entity["b1"] == entity["n0"]
+    assert entity["b2"] == entity["r0"]
+    # Without dates, neither full name is the clear majority: "Reagan" stays its own entity.
+    out, _ = canonicalize(
+        pd.concat(frames, ignore_index=True), {a: t for a, (t, _) in docs.items()}
+    )
+    entity = dict(zip(out["article_id"], out["entity_id"], strict=True))
+    assert entity["b1"] not in {entity["n0"], entity["r0"]}
