@@ -216,9 +216,9 @@ class Principals:
     """Which articles may report one happening: those naming the same principal participants.
 
     ``heads`` holds each article's principal words (its headline's words that few headlines
-    use) weighted by idf, ``terms`` every coarse term each article uses (binary), ``mute``
-    marks articles whose headline is in capitals yet names nobody but the template ("4TH QTR
-    NET"), and ``rows`` are the unit coarse rows. Article a is compatible with b when b uses at
+    use) weighted by idf, ``mute`` marks articles whose headline is in capitals yet names nobody
+    but the template ("4TH QTR NET"), and ``rows`` are the unit coarse rows (every term an
+    article uses is a nonzero of its row). Article a is compatible with b when b uses at
     least PRINCIPAL_COVER of a's principal words (by weight), or the other way round. An article
     without a headline in capitals says nothing and is compatible with all; a mute one is
     compatible only with copies of itself (COPY_SIMILARITY). A shared template or vocabulary
@@ -227,7 +227,6 @@ class Principals:
     """
 
     heads: sp.csr_matrix
-    terms: sp.csr_matrix
     mute: np.ndarray
     rows: sp.csr_matrix
 
@@ -238,14 +237,27 @@ class Principals:
     def block(self, members: Sequence[int] | np.ndarray) -> np.ndarray:
         """Compatibility of all pairs of ``members`` as a boolean matrix."""
         members = np.asarray(members)
-        heads, terms = self.heads[members], self.terms[members]
-        weight = np.maximum(np.asarray(heads.sum(axis=1)).ravel(), 1e-12)
-        covered = (heads @ terms.T).toarray() / weight[:, None] >= PRINCIPAL_COVER
+        heads = self.heads[members]
+        # Only the principal words matter: the rows cut down to them (a product over the whole
+        # vocabulary costs its size at every story).
+        used = np.unique(heads.indices)
+        rows = self.rows[members]
+        at = np.minimum(np.searchsorted(used, rows.indices), max(len(used) - 1, 0))
+        hit = used[at] == rows.indices if len(used) else np.zeros(len(rows.indices), bool)
+        row_of = np.repeat(np.arange(len(members)), np.diff(rows.indptr))
+        indptr = np.r_[0, np.cumsum(np.bincount(row_of[hit], minlength=len(members)))]
+        shape = (len(members), max(len(used), 1))
+        uses = sp.csr_matrix((np.ones(int(hit.sum())), at[hit], indptr), shape=shape)
+        names = sp.csr_matrix(
+            (heads.data, np.searchsorted(used, heads.indices), heads.indptr), shape=shape
+        )
+        weight = np.maximum(np.asarray(names.sum(axis=1)).ravel(), 1e-12)
+        covered = (names @ uses.T).toarray() / weight[:, None] >= PRINCIPAL_COVER
         silent = ~self.speaks(members)
         out = covered | covered.T | silent[:, None] | silent[None, :]
         if self.mute[members].any():
-            rows = self.rows[members]
-            out |= (rows @ rows.T).toarray() >= COPY_SIMILARITY
+            compact = _compact(rows)
+            out |= (compact @ compact.T).toarray() >= COPY_SIMILARITY
         np.fill_diagonal(out, True)
         return out
 
@@ -263,7 +275,10 @@ class Principals:
         speaking = members[says]
         if len(speaking) < 2:
             return [items]
-        distance = 1.0 - self.block(speaking).astype(np.float64)
+        compatible = self.block(speaking)
+        if compatible.all():
+            return [items]
+        distance = 1.0 - compatible.astype(np.float64)
         np.fill_diagonal(distance, 0.0)
         tree = linkage(squareform(distance, checks=False), method="average")
         # fcluster joins at a distance <= t: a tie (exactly half the pairs) must stay apart.
@@ -274,11 +289,10 @@ class Principals:
         groups = [speaking[label == k].tolist() for k in range(count)]
         silent = members[~says]
         if len(silent):
-            centres = sp.vstack(
-                [sp.csr_matrix(self.rows[g].sum(axis=0) / len(g)) for g in groups], format="csr"
-            )
-            best = np.asarray((self.rows[silent] @ centres.T).todense()).argmax(axis=1)
-            for i, k in zip(silent.tolist(), best.tolist(), strict=True):
+            compact = _compact(self.rows[np.r_[silent, speaking]])
+            sim = (compact[: len(silent)] @ compact[len(silent) :].T).toarray()
+            mean = np.column_stack([sim[:, label == k].mean(axis=1) for k in range(count)])
+            for i, k in zip(silent.tolist(), mean.argmax(axis=1).tolist(), strict=True):
                 groups[k].append(i)
         return [sorted(g) for g in sorted(groups, key=min)]
 
@@ -288,21 +302,18 @@ def principals_of(
 ) -> Principals:
     """:class:`Principals` from the unit coarse rows, each article's headline term columns
     (:func:`capitals_headline`) and whether its headline is in capitals."""
-    n = coarse.shape[0]
-    terms = coarse.copy()
-    terms.data = np.ones_like(terms.data)
+    n, width = coarse.shape
     in_headlines = np.bincount(
-        np.fromiter((c for cols in heads for c in set(cols)), dtype=np.int64),
-        minlength=terms.shape[1],
+        np.fromiter((c for cols in heads for c in set(cols)), dtype=np.int64), minlength=width
     )
     cap = max(PRINCIPAL_MIN_DF, PRINCIPAL_SHARE * n)
     kept = [sorted({c for c in cols if in_headlines[c] <= cap}) for cols in heads]
     indptr = np.r_[0, np.cumsum([len(k) for k in kept])]
     indices = np.array([c for k in kept for c in k], dtype=np.int64)
-    idf = np.log((1 + n) / (1 + np.bincount(terms.indices, minlength=terms.shape[1]))) + 1.0
-    head_matrix = sp.csr_matrix((idf[indices], indices, indptr), shape=(n, terms.shape[1]))
+    idf = np.log((1 + n) / (1 + np.bincount(coarse.indices, minlength=width))) + 1.0
+    head_matrix = sp.csr_matrix((idf[indices], indices, indptr), shape=(n, width))
     mute = np.asarray(capitals, dtype=bool) & (np.diff(indptr) == 0)
-    return Principals(head_matrix, terms, mute, coarse)
+    return Principals(head_matrix, mute, coarse)
 
 
 def _late_strays(
