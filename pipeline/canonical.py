@@ -728,7 +728,7 @@ def _place_prefixed_targets(
     rest: list[_Mention], votes: dict[str, Counter], case: WordCase | None
 ) -> dict[str, str]:
     """An organisation named without its home place joins the full name: "Saints" →
-    "New Orleans Saints".
+    "New Orleans Saints", "T-Mobile" → "T-Mobile USA".
 
     Only when the corpus has exactly one place-prefixed form of it, the short form is a name
     and not a common word ("Southern"), and some article names both forms: outlets shorten a
@@ -747,6 +747,8 @@ def _place_prefixed_targets(
         for cut in range(1, len(tokens)):
             if " ".join(tokens[:cut]) in places:
                 longer[" ".join(tokens[cut:])].add((k, " ".join(tokens[:cut])))
+            if " ".join(tokens[cut:]) in places:  # "T-Mobile USA", "Unilever UK"
+                longer[" ".join(tokens[:cut])].add((k, " ".join(tokens[cut:])))
     targets = {}
     for short, forms in longer.items():
         if len(forms) != 1 or short not in votes:
@@ -765,7 +767,9 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
     """Acronym → its expansion, when the corpus has exactly one expansion with those initials.
 
     Short words of the expansion may count whole ("us geological survey" → "usgs" as well as
-    "ugs"), for expansions that embed an acronym.
+    "ugs"), for expansions that embed an acronym; a name that embeds an acronym the corpus spells
+    out elsewhere joins the same name spelt out ("US Geological Survey" / "United States
+    Geological Survey" when "US" is "United States"), so the two count as one expansion.
     """
     expansions: dict[str, set[str]] = defaultdict(set)
     for k in keys:
@@ -773,17 +777,41 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
         if len(words) >= 2:
             expansions["".join(w[0] for w in words)].add(k)
             expansions["".join(w if len(w) <= 3 else w[0] for w in words)].add(k)
+
+    def grouped(k: str, e: str) -> bool:
+        # "US Senate" holds the acronym; it does not spell it out.
+        labelled = set(votes[e]) & GROUP_LABELS and set(votes[k]) & GROUP_LABELS
+        return bool(labelled) and k not in e.split()
+
+    acronyms = [k for k in keys if " " not in k and 2 <= len(k) <= 6 and k not in LEGAL_SUFFIXES]
     targets = {}
-    for k in keys:
-        if " " in k or not 2 <= len(k) <= 6 or k in LEGAL_SUFFIXES:
-            continue
-        cands = [
-            e
-            for e in sorted(expansions.get(k, ()))
-            if set(votes[e]) & GROUP_LABELS and set(votes[k]) & GROUP_LABELS
-        ]
+    for k in acronyms:  # single words first: "us" → "united states"
+        cands = [e for e in sorted(expansions.get(k, ())) if grouped(k, e)]
         if len(cands) == 1:
             targets[k] = cands[0]
+    known = set(keys)
+    contracted: dict[str, set[str]] = defaultdict(set)  # "us geological survey" → its spelt forms
+    for k in keys:
+        tokens = k.split()
+        for i in range(len(tokens)):
+            for n in (2, 3):
+                run = tokens[i : i + n]
+                # The acronym must stand for the run elsewhere in the corpus ("US" for "United
+                # States"): "AM International" is not "American Medical International".
+                acronym = "".join(w[0] for w in run)
+                if len(run) == n and len(tokens) > n and targets.get(acronym) == " ".join(run):
+                    short = " ".join(tokens[:i] + [acronym] + tokens[i + n :])
+                    if short in known:
+                        contracted[short].add(k)
+    for k, spelt in contracted.items():
+        if len(spelt) == 1:
+            targets[k] = next(iter(spelt))
+    for k in acronyms:
+        if k in targets:
+            continue
+        cands = {targets.get(e, e) for e in expansions.get(k, ()) if grouped(k, e)}
+        if len(cands) == 1:
+            targets[k] = cands.pop()
     return targets
 
 

@@ -189,7 +189,16 @@ def test_acronym_joins_expansion_with_spacing_and_dot_variants():
     out, _ = _corpus(
         {
             "a1": ("The U. S. Geological Survey said so.", [("U. S. Geological Survey", "ORG")]),
-            "a2": ("The USGS measured it.", [("USGS", "ORG")]),
+            "a2": (
+                "The USGS measured it for the United States Geological Survey in the "
+                "United States, the US.",
+                [
+                    ("USGS", "ORG"),
+                    ("United States Geological Survey", "ORG"),
+                    ("United States", "GPE"),
+                    ("US", "GPE"),
+                ],
+            ),
             "a3": (
                 "The U.S. Geological Survey and the US Geological Survey agree.",
                 [("U.S. Geological Survey", "ORG"), ("US Geological Survey", "ORG")],
@@ -197,7 +206,12 @@ def test_acronym_joins_expansion_with_spacing_and_dot_variants():
         }
     )
     entity = _entity_of(out, "USGS")
-    for form in ("U. S. Geological Survey", "U.S. Geological Survey", "US Geological Survey"):
+    for form in (
+        "U. S. Geological Survey",
+        "U.S. Geological Survey",
+        "US Geological Survey",
+        "United States Geological Survey",
+    ):
         assert _entity_of(out, form) == entity, form
     assert normalize_name("U. S.") == normalize_name("U.S.") == normalize_name("US") == "us"
 
