@@ -67,3 +67,21 @@ def test_scores_against_chains_and_the_surface_peer():
     assert s.peer_b3.recall == pytest.approx((1 / 3 + 2 / 3 + 2 / 3 + 1 / 2 + 1 / 2) / 5)
     assert set(s.halves) == {"odd", "even"}
     assert surface_key("The U.S.") == "us"
+
+
+def test_report_lists_split_chains_by_their_gold_mention():
+    gold = [
+        G("c1", "1_1ecb", 0, "Advanced Micro Devices"),
+        G("c1", "1_2ecb", 0, "AMD"),
+        G("c1", "2_1ecb", 0, "AMD"),
+    ]
+    published = [
+        P("1_1ecb", "Advanced Micro Devices", "x"),
+        P("1_2ecb", "AMD", "y"),
+        P("2_1ecb", "AMD", "y"),
+    ]
+    s = score_entities(gold, published, {"x": "Advanced Micro Devices", "y": "AMD"})
+    text = "\n".join(s.report())
+    assert '"AMD": AMD | Advanced Micro Devices' in text
+    assert "matched to a published one 3  (100.0%)" in text
+    assert s.b3.precision == pytest.approx(1.0) and s.b3.recall < 1.0
