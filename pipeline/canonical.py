@@ -728,7 +728,7 @@ def _place_prefixed_targets(
     rest: list[_Mention], votes: dict[str, Counter], case: WordCase | None
 ) -> dict[str, str]:
     """An organisation named without its home place joins the full name: "Saints" →
-    "New Orleans Saints", "T-Mobile" → "T-Mobile USA".
+    "New Orleans Saints". Not a place after the name: "Ford Canada" is a subsidiary of Ford.
 
     Only when the corpus has exactly one place-prefixed form of it, the short form is a name
     and not a common word ("Southern"), and some article names both forms: outlets shorten a
@@ -747,8 +747,6 @@ def _place_prefixed_targets(
         for cut in range(1, len(tokens)):
             if " ".join(tokens[:cut]) in places:
                 longer[" ".join(tokens[cut:])].add((k, " ".join(tokens[:cut])))
-            if " ".join(tokens[cut:]) in places:  # "T-Mobile USA", "Unilever UK"
-                longer[" ".join(tokens[:cut])].add((k, " ".join(tokens[cut:])))
     targets = {}
     for short, forms in longer.items():
         if len(forms) != 1 or short not in votes:

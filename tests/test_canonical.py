@@ -389,6 +389,18 @@ def test_team_named_without_its_city_joins_the_full_name_when_the_city_is_near()
     assert not _same(out, "Fed", "New York Fed")  # never named beside it
 
 
+def test_a_place_after_a_company_name_is_a_subsidiary():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Ford Canada said Ford would cut jobs in Canada.",
+                [("Ford Canada", "ORG"), ("Ford", "ORG"), ("Canada", "GPE")],
+            ),
+        }
+    )
+    assert not _same(out, "Ford", "Ford Canada")
+
+
 def test_one_word_spelt_two_ways_is_one_name_but_not_a_demonym_or_another_word():
     out, _ = _corpus(
         {
