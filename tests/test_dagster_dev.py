@@ -130,11 +130,22 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
             log,
         )
         assert _published_paths(db) == {s.name for s in seeds[:3]}
-        runs = _graphql(
-            port,
-            "{ runsOrError { ... on Runs { results { status startTime assetSelection { path } "
-            "tags { key value } } } } }",
-        )["data"]["runsOrError"]["results"]
+
+        def all_runs():
+            return _graphql(
+                port,
+                "{ runsOrError { ... on Runs { results { status startTime assetSelection "
+                "{ path } tags { key value } } } } }",
+            )["data"]["runsOrError"]["results"]
+
+        # The file is published before the run's last step (the digest) ends.
+        _wait_for(
+            lambda: all(r["status"] in {"SUCCESS", "FAILURE", "CANCELED"} for r in all_runs()),
+            "every run to finish",
+            proc,
+            log,
+        )
+        runs = all_runs()
         summary = sorted(
             (
                 r["startTime"] or 0,
