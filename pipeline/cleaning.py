@@ -19,6 +19,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 __all__ = [
+    "RULES_VERSION",
     "CleanedArticle",
     "clean_article",
     "find_repeated_lines",
@@ -97,6 +98,10 @@ def _normalized_line_key(line: str) -> str:
 def _line_key(line: str) -> str:
     return " ".join(normalize_text(line).casefold().split())
 
+
+# Part of every cleaning cache key: raise it when a rule changes what clean_article returns, so
+# a working database made by an older version cleans its articles again instead of reusing them.
+RULES_VERSION = "2"
 
 # --- corpus-level furniture ------------------------------------------------------------------
 
@@ -414,6 +419,10 @@ def clean_article(
     # Corpus/article-level repetition and per-line furniture rules.
     for i, line in enumerate(lines):
         if keys[i] in repeated or repeats[keys[i]] >= _MIN_REPEATS:
+            # A date line every item of a one-day wire batch shares is furniture of the batch
+            # but still says when this item was published: read it before dropping it.
+            if line_date is None and i < _HEADER_LINES:
+                line_date = _date_of(line)
             drop(i)
             continue
         reason = _furniture_reason(line)

@@ -29,7 +29,7 @@ from pipeline.articles import (
     assemble,
     clean_one,
 )
-from pipeline.cleaning import furniture_line_keys, repeated_line_threshold
+from pipeline.cleaning import RULES_VERSION, furniture_line_keys, repeated_line_threshold
 from pipeline.progress import Progress
 
 LINES = "furniture_lines"
@@ -152,7 +152,7 @@ def _repeated_lines_per_article(con: duckdb.DuckDBPyConnection, raw: pd.DataFram
 
 
 def _clean_key(text_key, url, title, published, repeated: str) -> str:
-    parts = [text_key, *(_plain(v) for v in (url, title, published)), repeated]
+    parts = [RULES_VERSION, text_key, *(_plain(v) for v in (url, title, published)), repeated]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -265,3 +265,12 @@ def test_given_title_is_not_duplicated() -> None:
     result = clean_article(text, title="Palin appointee under federal indictment.")
     assert result.text == text
     assert result.title == "Palin appointee under federal indictment."
+
+
+def test_a_date_line_shared_by_a_whole_wire_batch_still_dates_each_item():
+    """Dropped as furniture of the batch (every item repeats it), read as the item's date."""
+    text = "ACME CORP <ACM> 1ST QTR NET\nMar 04, 1987\n\nShr 10 cts vs 8 cts. Net 1.2 mln dlrs.\n"
+    cleaned = clean_article(text, repeated_lines=frozenset({"Mar 04, 1987"}))
+    assert cleaned.published_date == date(1987, 3, 4)
+    assert cleaned.published_date_origin == "date_line"
+    assert "Mar 04" not in cleaned.text
