@@ -18,7 +18,13 @@ from pipeline.storage import registered
 KEYS = "event_cache_keys"
 ROWS = "event_cache_rows"
 # A text and its publication date, as one key; DuckDB's sha256 hashes the UTF-8 bytes.
-KEY_SQL = "sha256(text || '|' || coalesce(CAST(published_date AS VARCHAR), ''))"
+# Part of the key: raise it when the detection rules (event words, types, date resolution)
+# change what an article yields, so a working database made by an older version detects again
+# instead of serving the old candidates. 2: business briefs, fiscal periods (session 8).
+RULES_VERSION = "2"
+KEY_SQL = (
+    f"sha256('{RULES_VERSION}|' || text || '|' || coalesce(CAST(published_date AS VARCHAR), ''))"
+)
 
 
 class SentenceEventCache:
