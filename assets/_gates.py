@@ -31,6 +31,26 @@ def table_metadata(df: pd.DataFrame, schema: TableSchema | None = None) -> dict[
     }
 
 
+def table_spec(schema: TableSchema, group: str, deps: list[str]) -> dg.AssetSpec:
+    """The spec of one published table written by a multi-asset step."""
+    return dg.AssetSpec(
+        schema.name,
+        group_name=group,
+        kinds={"duckdb"},
+        owners=["team:wirehouse"],
+        deps=deps,
+        description=schema.description,
+    )
+
+
+def id_history_metadata(moved: pd.DataFrame) -> dict[str, object]:
+    """What a step's id-history output shows in the UI: ids moved by this run, by reason."""
+    return {
+        "ids_moved_this_run": dg.MetadataValue.int(len(moved)),
+        "by_reason": dg.MetadataValue.json(moved["reason"].value_counts().to_dict()),
+    }
+
+
 def _column_schema(df: pd.DataFrame, schema: TableSchema | None) -> dg.TableSchema:
     if schema is None:
         return dg.TableSchema(

@@ -2,16 +2,17 @@
 
 import dagster as dg
 
-from assets._gates import gate_check, table_metadata
+from assets._gates import gate_check, id_history_metadata, table_metadata, table_spec
 from pipeline import storage
 from pipeline.canonical import canonicalize
-from pipeline.id_history import id_changes, previous_keys, record_changes
+from pipeline.id_history import moved_ids, record_changes
 from pipeline.ner import NerCache, iter_mentions, load_ner
 from pipeline.progress import Progress
 from pipeline.resources import NlpSettings, Warehouse
 from pipeline.schemas import ENTITIES, ENTITY_ID_HISTORY, ENTITY_MENTIONS
 
 NER_SPANS = "ner_spans"
+MENTION_KEY = ["article_id", "start_char", "end_char"]  # one entity mention
 
 
 @dg.asset(
@@ -69,30 +70,9 @@ def ner_spans(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            "entity_mentions",
-            group_name="entities",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["ner_spans", "articles"],
-            description=ENTITY_MENTIONS.description,
-        ),
-        dg.AssetSpec(
-            "entities",
-            group_name="entities",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["ner_spans"],
-            description=ENTITIES.description,
-        ),
-        dg.AssetSpec(
-            "entity_id_history",
-            group_name="entities",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["ner_spans"],
-            description=ENTITY_ID_HISTORY.description,
-        ),
+        table_spec(ENTITY_MENTIONS, "entities", ["ner_spans", "articles"]),
+        table_spec(ENTITIES, "entities", ["ner_spans"]),
+        table_spec(ENTITY_ID_HISTORY, "entities", ["ner_spans"]),
     ],
 )
 def canonical_entities(warehouse: Warehouse):
@@ -101,9 +81,7 @@ def canonical_entities(warehouse: Warehouse):
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
         dates = dict(con.execute("SELECT article_id, published_date FROM articles").fetchall())
         mentions, entities = canonicalize(spans, texts, dates)
-        keys = ["article_id", "start_char", "end_char"]
-        before = previous_keys(con, ENTITY_MENTIONS.name, "entity_id", keys)
-        moved = id_changes(before, mentions, "entity_id", keys)
+        moved = moved_ids(con, ENTITY_MENTIONS.name, mentions, "entity_id", MENTION_KEY)
         with storage.transaction(con):  # all three tables or none
             record_changes(con, ENTITY_ID_HISTORY, moved)
             storage.write_table(
@@ -121,13 +99,7 @@ def canonical_entities(warehouse: Warehouse):
             "persons": dg.MetadataValue.int(int((entities["label"] == "PERSON").sum())),
         },
     )
-    yield dg.MaterializeResult(
-        asset_key="entity_id_history",
-        metadata={
-            "ids_moved_this_run": dg.MetadataValue.int(len(moved)),
-            "by_reason": dg.MetadataValue.json(moved["reason"].value_counts().to_dict()),
-        },
-    )
+    yield dg.MaterializeResult(asset_key="entity_id_history", metadata=id_history_metadata(moved))
 
 
 ner_spans_quality = gate_check(

@@ -2,17 +2,18 @@
 
 import dagster as dg
 
-from assets._gates import gate_check, table_metadata
+from assets._gates import gate_check, id_history_metadata, table_metadata, table_spec
 from pipeline import storage
 from pipeline.dedup import deduplicate
 from pipeline.event_cache import KEY_SQL, SentenceEventCache
 from pipeline.events import attach_participants, detect_sentence_events
-from pipeline.id_history import id_changes, previous_keys, record_changes
+from pipeline.id_history import moved_ids, record_changes
 from pipeline.progress import Progress
 from pipeline.resources import Warehouse
 from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS
 
 EVENT_CANDIDATES = "event_candidates"
+MENTION_KEY = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
 DETECTION_CHUNK = 500  # articles per cached commit: a killed run loses at most this much work
 
 
@@ -73,30 +74,9 @@ def event_candidates(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            "events",
-            group_name="events",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["event_candidates"],
-            description=EVENTS.description,
-        ),
-        dg.AssetSpec(
-            "event_mentions",
-            group_name="events",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["event_candidates"],
-            description=EVENT_MENTIONS.description,
-        ),
-        dg.AssetSpec(
-            "event_id_history",
-            group_name="events",
-            kinds={"duckdb"},
-            owners=["team:wirehouse"],
-            deps=["event_candidates"],
-            description=EVENT_ID_HISTORY.description,
-        ),
+        table_spec(EVENTS, "events", ["event_candidates"]),
+        table_spec(EVENT_MENTIONS, "events", ["event_candidates"]),
+        table_spec(EVENT_ID_HISTORY, "events", ["event_candidates"]),
     ],
 )
 def deduplicated_events(warehouse: Warehouse):
@@ -108,9 +88,7 @@ def deduplicated_events(warehouse: Warehouse):
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
         named = con.execute("SELECT article_id, entity_id, label FROM entity_mentions").df()
         events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
-        keys = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
-        before = previous_keys(con, EVENT_MENTIONS.name, "event_id", keys)
-        moved = id_changes(before, mentions, "event_id", keys)
+        moved = moved_ids(con, EVENT_MENTIONS.name, mentions, "event_id", MENTION_KEY)
         with storage.transaction(con):  # all three tables or none
             record_changes(con, EVENT_ID_HISTORY, moved)
             storage.write_table(con, EVENTS, events, order_by=["event_id"])
@@ -131,13 +109,7 @@ def deduplicated_events(warehouse: Warehouse):
     yield dg.MaterializeResult(
         asset_key="event_mentions", metadata=table_metadata(mentions, EVENT_MENTIONS)
     )
-    yield dg.MaterializeResult(
-        asset_key="event_id_history",
-        metadata={
-            "ids_moved_this_run": dg.MetadataValue.int(len(moved)),
-            "by_reason": dg.MetadataValue.json(moved["reason"].value_counts().to_dict()),
-        },
-    )
+    yield dg.MaterializeResult(asset_key="event_id_history", metadata=id_history_metadata(moved))
 
 
 event_candidates_quality = gate_check(

@@ -68,15 +68,22 @@ def id_changes(
     return pd.DataFrame(rows, columns=["old_id", "new_id", "reason"], dtype="object")
 
 
-def previous_keys(
-    con: duckdb.DuckDBPyConnection, table: str, id_column: str, key_columns: list[str]
+def moved_ids(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    current: pd.DataFrame,
+    id_column: str,
+    key_columns: list[str],
 ) -> pd.DataFrame:
-    """The mention keys and ids the working database holds now (empty on the first run)."""
+    """``id_changes`` between the mentions ``table`` holds now (none on the first run) and
+    ``current``, the mentions about to replace them."""
     columns = [*key_columns, id_column]
-    if not storage.table_exists(con, table):
-        return pd.DataFrame(columns=columns)
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return con.execute(f'SELECT {cols} FROM "{table}"').df()
+    if storage.table_exists(con, table):
+        cols = ", ".join(f'"{c}"' for c in columns)
+        previous = con.execute(f'SELECT {cols} FROM "{table}"').df()
+    else:
+        previous = pd.DataFrame(columns=columns)
+    return id_changes(previous, current, id_column, key_columns)
 
 
 def record_changes(
@@ -90,10 +97,6 @@ def record_changes(
     con.execute(schema.create_if_missing_sql())
     if len(changes):
         frame = changes.assign(changed_at=datetime.now(UTC).replace(tzinfo=None))
-        casts = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in schema.columns)
-        with storage.registered(con, _id_changes=frame[schema.column_names]):
-            con.execute(
-                f'INSERT INTO "{schema.name}" SELECT {casts} FROM _id_changes ORDER BY old_id'
-            )
+        storage.insert_rows(con, schema, frame, schema.name, order_by=["old_id"])
     storage.bump_version(con, schema.name)
     return len(changes)

@@ -102,20 +102,29 @@ def write_table(
     missing = [c for c in schema.column_names if c not in df.columns]
     if missing:
         raise ValueError(f"{target}: DataFrame lacks columns {missing}")
-    frame = df[schema.column_names]
     con.execute(schema.create_sql(f'"{target}"'))
-    if len(frame):
-        con.register("_incoming", frame)
-        try:
-            cols = ", ".join(f'"{c}"' for c in schema.column_names)
-            casts = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in schema.columns)
-            order = ", ".join(f'"{c}"' for c in order_by)
-            order_sql = f" ORDER BY {order}" if order else ""
-            con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
-        finally:
-            con.unregister("_incoming")
+    insert_rows(con, schema, df, target, order_by)
     bump_version(con, target)
-    return len(frame)
+    return len(df)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    df: pd.DataFrame,
+    target: str,
+    order_by: Iterable[str] = (),
+) -> None:
+    """Append a DataFrame to an existing table, each column cast to its schema type, sorted."""
+    frame = df[schema.column_names]
+    if not len(frame):
+        return
+    cols = ", ".join(f'"{c}"' for c in schema.column_names)
+    casts = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in schema.columns)
+    order = ", ".join(f'"{c}"' for c in order_by)
+    order_sql = f" ORDER BY {order}" if order else ""
+    with registered(con, _incoming=frame):
+        con.execute(f'INSERT INTO "{target}" ({cols}) SELECT {casts} FROM _incoming{order_sql}')
 
 
 def replace_untyped(

@@ -39,6 +39,20 @@ def run_pipeline(articles_dir: Path, db_path: Path) -> PipelineRun:
     return PipelineRun(articles_dir, db_path, result)
 
 
+def published_source_paths(db: Path) -> set[str]:
+    """Source paths of the published articles; empty while the file is missing or being replaced."""
+    if not db.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        return {r[0] for r in con.execute("SELECT source_path FROM articles").fetchall()}
+    finally:
+        con.close()
+
+
 def snapshot(db_path: Path) -> dict[str, pd.DataFrame]:
     """Every published table, fully sorted, for equality comparisons."""
     con = duckdb.connect(str(db_path), read_only=True)

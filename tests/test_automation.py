@@ -10,17 +10,11 @@ from __future__ import annotations
 import shutil
 
 import dagster as dg
-import duckdb
 
 from assets.automation import LAUNCHED_BY, publish_after_partial_runs
 from pipeline.definitions import build_definitions
 from pipeline.run import materialize_all
-from tests.conftest import SEEDS
-
-
-def _published_paths(db) -> set[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return {r[0] for r in con.execute("SELECT source_path FROM articles").fetchall()}
+from tests.conftest import SEEDS, published_source_paths
 
 
 def _after(run: dg.ExecuteInProcessResult, instance: dg.DagsterInstance):
@@ -48,7 +42,7 @@ def test_raw_articles_alone_is_followed_by_a_run_that_publishes(tmp_path):
         instance=instance, asset_selection=[dg.AssetKey("raw_articles")]
     )
     assert ui_run.success
-    assert _published_paths(db) == {seeds[0].name}  # raw_articles alone publishes nothing
+    assert published_source_paths(db) == {seeds[0].name}  # raw_articles alone publishes nothing
 
     request = _after(ui_run, instance)
     assert isinstance(request, dg.RunRequest)
@@ -57,5 +51,5 @@ def test_raw_articles_alone_is_followed_by_a_run_that_publishes(tmp_path):
         run_config=request.run_config, instance=instance, tags=request.tags
     )
     assert follow_up.success
-    assert _published_paths(db) == {seeds[0].name, seeds[1].name}
+    assert published_source_paths(db) == {seeds[0].name, seeds[1].name}
     assert isinstance(_after(follow_up, instance), dg.SkipReason)  # and it settles

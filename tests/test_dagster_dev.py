@@ -17,10 +17,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, published_source_paths
 
 DEADLINE_S = 300
 
@@ -29,19 +28,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _published_paths(db: Path) -> set[str]:
-    if not db.exists():
-        return set()
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return set()
-    try:
-        return {r[0] for r in con.execute("SELECT source_path FROM articles").fetchall()}
-    finally:
-        con.close()
 
 
 def _wait_for(predicate, what: str, proc: subprocess.Popen, log: Path) -> None:
@@ -95,7 +81,7 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
             start_new_session=True,
         )
     try:
-        _wait_for(lambda: seeds[0].name in _published_paths(db), "the first file", proc, log)
+        _wait_for(lambda: seeds[0].name in published_source_paths(db), "the first file", proc, log)
         sensors = _graphql(
             port,
             '{ sensorsOrError(repositorySelector: {repositoryName: "__repository__", '
@@ -109,8 +95,10 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
         }
 
         shutil.copy(seeds[1], inbox / seeds[1].name)
-        _wait_for(lambda: seeds[1].name in _published_paths(db), "the dropped file", proc, log)
-        assert _published_paths(db) == {seeds[0].name, seeds[1].name}
+        _wait_for(
+            lambda: seeds[1].name in published_source_paths(db), "the dropped file", proc, log
+        )
+        assert published_source_paths(db) == {seeds[0].name, seeds[1].name}
 
         # The UI path: with the file sensor off, a user materializes raw_articles alone.
         file_sensor = next(s["id"] for s in sensors if s["name"] == "article_files_sensor")
@@ -124,12 +112,12 @@ def test_file_dropped_into_folder_reaches_published_database(tmp_path):
         launched = _graphql(port, _LAUNCH_RAW_ARTICLES_ALONE)["data"]["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         _wait_for(
-            lambda: seeds[2].name in _published_paths(db),
+            lambda: seeds[2].name in published_source_paths(db),
             "the follow-up run to publish after raw_articles alone",
             proc,
             log,
         )
-        assert _published_paths(db) == {s.name for s in seeds[:3]}
+        assert published_source_paths(db) == {s.name for s in seeds[:3]}
 
         def all_runs():
             return _graphql(
