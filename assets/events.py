@@ -8,6 +8,7 @@ from pipeline.dedup import deduplicate
 from pipeline.event_cache import KEY_SQL, SentenceEventCache
 from pipeline.events import attach_participants, detect_sentence_events
 from pipeline.id_history import moved_ids, record_changes
+from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
 from pipeline.resources import Warehouse
 from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS
@@ -44,9 +45,9 @@ def event_candidates(
             .rename(columns={"cache_key": "article_id"})
         )
         progress = Progress("event detection", len(todo), context.log.info)
-        for start in range(0, len(todo), DETECTION_CHUNK):
-            chunk = todo.iloc[start : start + DETECTION_CHUNK]
-            fresh = detect_sentence_events(chunk)
+        chunks = [todo.iloc[s : s + DETECTION_CHUNK] for s in range(0, len(todo), DETECTION_CHUNK)]
+        detected = ordered_map(detect_sentence_events, chunks, processes_for(len(todo)))
+        for chunk, fresh in zip(chunks, detected, strict=True):
             with storage.transaction(con):
                 cache.add(chunk["article_id"].tolist(), fresh)
             progress.advance(len(chunk))

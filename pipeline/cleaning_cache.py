@@ -30,6 +30,7 @@ from pipeline.articles import (
     clean_one,
 )
 from pipeline.cleaning import RULES_VERSION, furniture_line_keys, repeated_line_threshold
+from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
 
 LINES = "furniture_lines"
@@ -76,19 +77,10 @@ def clean_corpus(
     known = {r[0] for r in con.execute(f"SELECT clean_key FROM {CLEANED}").fetchall()}
     todo = raw[~raw["clean_key"].isin(known)].drop_duplicates("clean_key")
     progress = Progress("cleaning", len(todo), log)
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo.iloc[start : start + CHUNK]
-        texts = _raw_texts(con, chunk["source_path"].tolist())
-        outcomes = [
-            clean_one(
-                texts[r.source_path],
-                frozenset(r.repeated.split("\n")) if r.repeated else frozenset(),
-                r.record_published_at,
-                r.record_url,
-                r.record_title,
-            )
-            for r in chunk.itertuples(index=False)
-        ]
+    chunks = [todo.iloc[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
+    jobs = (_cleaning_job(con, chunk) for chunk in chunks)
+    cleaned = ordered_map(_clean_chunk, jobs, processes_for(len(todo)))
+    for chunk, outcomes in zip(chunks, cleaned, strict=True):
         frame = pd.DataFrame([vars(o) for o in outcomes], columns=OUTCOME_COLUMNS)
         frame.insert(0, "clean_key", chunk["clean_key"].tolist())
         frame["published_date"] = pd.to_datetime(frame["published_date"]).dt.date
@@ -103,6 +95,25 @@ def clean_corpus(
     with storage.transaction(con):
         _prune(con, raw)
     return assemble(raw, outcomes), len(todo)
+
+
+def _cleaning_job(con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame) -> list[tuple]:
+    """The arguments of :func:`clean_one` for each article of a chunk."""
+    texts = _raw_texts(con, chunk["source_path"].tolist())
+    return [
+        (
+            texts[r.source_path],
+            frozenset(r.repeated.split("\n")) if r.repeated else frozenset(),
+            r.record_published_at,
+            r.record_url,
+            r.record_title,
+        )
+        for r in chunk.itertuples(index=False)
+    ]
+
+
+def _clean_chunk(job: list[tuple]) -> list[CleaningOutcome]:
+    return [clean_one(*args) for args in job]
 
 
 def _store_line_keys(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame) -> None:

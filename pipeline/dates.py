@@ -1043,8 +1043,54 @@ def _span(kind: str, m: re.Match[str]) -> tuple[int, int]:
     return m.start(), m.end()
 
 
+_MONTH_STEMS = tuple(
+    stem
+    for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    for stem in (m, m.upper())
+)
+_WEEKDAY_NAMES = tuple(
+    name
+    for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+    for name in (d, d.upper())
+)
+_DIGIT = re.compile(r"\d")
+# Words one of which every match of a pattern contains (lowercased for the (?i) patterns).
+_REL_DAY_WORDS = tuple("today tonight yesterday tomorrow morning afternoon evening night".split())
+_PERIOD_WORDS = ("week", "month", "year")
+
+
+def _may_match(sentence: str) -> dict[str, bool]:
+    """For each pattern kind, whether the sentence holds a word every match of it needs.
+
+    A necessary condition only, so skipping a pattern when it fails changes nothing; it spares
+    running fifteen patterns over the many sentences that name no date (most of a wire feed).
+    """
+    digit = _DIGIT.search(sentence) is not None
+    month = any(stem in sentence for stem in _MONTH_STEMS)
+    lower = sentence.lower()
+    return {
+        "iso": digit,
+        "slash": digit,
+        "mdy": digit and month,
+        "dmy": digit and month,
+        "my": digit and month,
+        "md": digit and month,
+        "dm": digit and month,
+        "bare_month": month,
+        "bare_year": digit,
+        "rel_day": any(w in lower for w in _REL_DAY_WORDS),
+        "rel_period": any(w in lower for w in _PERIOD_WORDS),
+        "weekend": "weekend" in lower,
+        "ago": "ago" in lower,
+        "weekday": any(name in sentence for name in _WEEKDAY_NAMES),
+    }
+
+
 def _candidates(sentence: str) -> Iterator[tuple[int, str, re.Match[str]]]:
+    possible = _may_match(sentence)
     for prio, (kind, pat) in enumerate(_SENT_PATTERNS):
+        if not possible[kind]:
+            continue
         for m in pat.finditer(sentence):
             yield prio, kind, m
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 __all__ = ["detect_language"]
 
@@ -54,6 +55,22 @@ _PROFILES_RAW: dict[str, str] = {
 _PROFILES: dict[str, frozenset[str]] = {
     lang: frozenset(words.split()) for lang, words in _PROFILES_RAW.items()
 }
+# Which profiles each function word belongs to: one lookup per distinct word of a text instead
+# of one per word and language.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _vocab in _PROFILES.items():
+    for _word in _vocab:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
+
+
+def _profile_hits(words: list[str]) -> dict[str, int]:
+    """How many of ``words`` are function words of each language (every language listed)."""
+    hits = dict.fromkeys(_PROFILES, 0)
+    for word, n in Counter(words).items():
+        for lang in _LANGUAGES_OF.get(word, ()):
+            hits[lang] += n
+    return hits
+
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # URLs, e-mail addresses and digit-bearing tokens (IDs, hashes) only add noise letters.
@@ -135,7 +152,7 @@ def detect_language(text: str) -> tuple[str, float]:
     words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(text)]
     if len(words) < _MIN_WORDS:
         return "und", 0.0
-    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _PROFILES.items()}
+    hits = _profile_hits(words)
     ranked = sorted(hits.items(), key=lambda kv: kv[1], reverse=True)
     (best, best_hits), (_, second_hits) = ranked[0], ranked[1]
     if best_hits < _MIN_HITS:
@@ -161,7 +178,7 @@ def could_be_english(text: str) -> bool:
     if _script_language(text) is not None:
         return False
     words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(text)]
-    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _PROFILES.items()}
+    hits = _profile_hits(words)
     english = hits.pop("en")
     rival = max(hits.values(), default=0)
     return rival < _MIN_HITS or english >= rival
