@@ -4,10 +4,10 @@ import os
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 
 from pipeline.digest import render_digest
 from pipeline.resources import Warehouse
+from pipeline.storage import open_published
 
 
 @dg.asset(
@@ -23,11 +23,8 @@ from pipeline.resources import Warehouse
 )
 def digest(warehouse: Warehouse) -> dg.MaterializeResult:
     target = warehouse.published_path.with_name("digest.html")
-    con = duckdb.connect(str(warehouse.published_path), read_only=True)
-    try:
+    with open_published(warehouse.published) as con:
         page = render_digest(con, datetime.now(UTC).replace(tzinfo=None))
-    finally:
-        con.close()
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)  # a browser tab never sees half a page

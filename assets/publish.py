@@ -42,7 +42,7 @@ def news_database(
             []
             if problems
             else shrinkage.measure(
-                con, warehouse.published_path, articles_folder.root, PUBLISHED_TABLES
+                con, warehouse.published, articles_folder.root, PUBLISHED_TABLES
             )
         )
     unexplained = shrinkage.problems(shrunk, max_share)
@@ -58,11 +58,13 @@ def news_database(
         )
     storage.fault_point("gates_passed")
     counts = warehouse.publish()
-    context.log.info(f"published {warehouse.published_path}: {counts}")
+    lake = warehouse.lake
+    where = lake.attach_sql(read_only=True) if lake else warehouse.published_path.resolve()
+    context.log.info(f"published {where}: {counts}")
     rows = "\n".join(f"| `{name}` | {n:,} |" for name, n in counts.items())
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(warehouse.published_path.resolve())),
+            "path": dg.MetadataValue.path(str(where)),
             "tables": dg.MetadataValue.md(f"| table | rows |\n|---|---:|\n{rows}"),
             "row_counts": dg.MetadataValue.json(counts),
             "shrunk_tables": dg.MetadataValue.json({s.table: [s.previous, s.now] for s in shrunk}),
@@ -81,7 +83,7 @@ def news_database(
 )
 def news_database_quality(warehouse: Warehouse) -> dg.AssetCheckResult:
     differences = storage.compare_published(
-        warehouse.working_path, warehouse.published_path, PUBLISHED_TABLES
+        warehouse.working_path, warehouse.published, PUBLISHED_TABLES
     )
     return dg.AssetCheckResult(
         passed=not differences,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import automation, cleaning, digest, entities, events, ingest, publish, summaries
+from pipeline.profiles import CATALOG_ENV, DATA_PATH_ENV, lake_settings
 from pipeline.resources import (
     DEFAULT_ARTICLES_DIR,
     DEFAULT_DUCKDB_PATH,
@@ -47,13 +48,20 @@ ALL_CHECKS = [
 
 
 def build_resources(articles_dir: str | None = None, duckdb_path: str | None = None) -> dict:
-    """Resources from explicit paths (tests) or from the environment (make run / make dev)."""
+    """Resources from explicit paths (tests) or from the environment (make run / make dev).
+
+    The profile (``WIREHOUSE_PROFILE``) decides whether the warehouse publishes to a file or a
+    DuckLake catalog; nothing else differs between the profiles.
+    """
+    catalog, data_path = lake_settings()
     return {
         "articles_folder": ArticleFolder(
             path=articles_dir or env_or_default("NEWS_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
         ),
         "warehouse": Warehouse(
-            database_path=duckdb_path or env_or_default("NEWS_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
+            database_path=duckdb_path or env_or_default("NEWS_DUCKDB_PATH", DEFAULT_DUCKDB_PATH),
+            lake_catalog=dg.EnvVar(CATALOG_ENV) if catalog else "",
+            lake_data_path=dg.EnvVar(DATA_PATH_ENV) if data_path else "",
         ),
         "nlp_settings": NlpSettings(),
         "quality": QualitySettings(),

@@ -6,12 +6,13 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
+from pipeline import storage
 from pipeline.schemas import PUBLISHED_TABLES
 
 
-def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float) -> str:
+def summarize(published_path, result: dg.ExecuteInJobResult, elapsed: float) -> str:
+    """The run's outcome and the published row counts (a DuckDB file, or a DuckLake store)."""
     lines = [f"Wirehouse run {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s"]
     failed_checks = [
         e.asset_check_evaluation_data
@@ -26,28 +27,30 @@ def summarize(published_path: str, result: dg.ExecuteInJobResult, elapsed: float
             error = _root_cause(event.event_specific_data.error)
             message = error.message.strip().splitlines()[-1] if error else "unknown error"
             lines.append(f"  step failed: {event.step_key}: {message}")
-    path = Path(published_path)
-    if not path.exists():
+    is_file = not hasattr(published_path, "attach")
+    path = Path(published_path) if is_file else published_path.attach_sql(read_only=True)
+    if not storage.published_exists(published_path):
         lines.append(f"No published database at {path} yet.")
         return "\n".join(lines)
     if result.success:
         lines.append(f"Published tables in {path}:")
     else:
-        stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = (
+            datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+            if is_file
+            else "earlier (see ducklake_snapshots)"
+        )
         lines.append(
             f"This run published nothing. {path} still holds the tables of an earlier run, "
             f"published {stamp}:"
         )
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with storage.open_published(published_path) as con:
         for t in PUBLISHED_TABLES:
             n = con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
             lines.append(f"  {t.name:<22} {n:>8} rows")
         top = con.execute(
             "SELECT title, n_articles FROM events ORDER BY n_articles DESC, n_mentions DESC LIMIT 5"
         ).fetchall()
-    finally:
-        con.close()
     if top:
         lines.append("Most reported events:")
         lines.extend(f"  [{n} articles] {title}" for title, n in top)

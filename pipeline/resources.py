@@ -13,6 +13,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipeline import storage
+from pipeline.lake import Lake
 from pipeline.schemas import PUBLISHED_TABLES
 
 DEFAULT_ARTICLES_DIR = "seeds"
@@ -31,13 +32,18 @@ class ArticleFolder(dg.ConfigurableResource):
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The published DuckDB file (``NEWS_DUCKDB_PATH``) and its private working database.
+    """The published store and the private working database beside ``NEWS_DUCKDB_PATH``.
 
-    Steps read and write the working database; only ``publish`` touches the published file,
-    by atomically replacing it, so readers never block a run and never see half a run.
+    Steps read and write the working database; only ``publish`` touches the published store,
+    so readers never block a run and never see half a run. The store is the DuckDB file at
+    ``database_path`` (embedded profile), or, when ``lake_catalog`` is set (production
+    profile, ``pipeline/profiles.py``), a DuckLake catalog with Parquet files under
+    ``lake_data_path``, written in one transaction.
     """
 
     database_path: str = DEFAULT_DUCKDB_PATH
+    lake_catalog: str = ""
+    lake_data_path: str = ""
     # One connection for all the steps of a run (opening the file costs ~10 ms, ~50 times a
     # run); opened on first use while the run holds the lock, closed before publishing.
     _open: list = PrivateAttr(default_factory=list)
@@ -50,13 +56,23 @@ class Warehouse(dg.ConfigurableResource):
     def working_path(self) -> Path:
         return storage.working_path_for(self.database_path)
 
+    @property
+    def lake(self) -> Lake | None:
+        return Lake(self.lake_catalog, self.lake_data_path) if self.lake_catalog else None
+
+    @property
+    def published(self) -> Path | Lake:
+        """Where readers find the published tables (``storage.open_published`` opens both)."""
+        return self.lake or self.published_path
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
         if context.dagster_run is None:  # a sensor reading state: neither lock nor connection
             yield self
             return
         log = context.log.info if context.log else None
-        storage.check_output_path(self.published_path)  # fail before any work, not at publish
+        if self.lake is None:  # fail before any work, not at publish
+            storage.check_output_path(self.published_path)
         with storage.exclusive_lock(self.working_path, on_wait=log):
             self.keep_open(log)
             try:
@@ -111,6 +127,8 @@ class Warehouse(dg.ConfigurableResource):
 
     def publish(self) -> dict[str, int]:
         self._close()  # the publish attaches the working file read-only
+        if self.lake is not None:
+            return self.lake.publish(self.working_path, PUBLISHED_TABLES)
         return storage.publish(self.working_path, self.published_path, PUBLISHED_TABLES)
 
 

@@ -73,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     elapsed = time.perf_counter() - started
     from pipeline.definitions import build_resources
+    from pipeline.lake import Lake
+    from pipeline.profiles import lake_settings
 
-    path = _value(build_resources()["warehouse"].database_path)
-    print(summarize(path, result, elapsed))
+    catalog, data_path = lake_settings()
+    warehouse = build_resources()["warehouse"]
+    published = Lake(catalog, data_path) if catalog else _value(warehouse.database_path)
+    print(summarize(published, result, elapsed))
     return 0 if result.success else 1
 
 

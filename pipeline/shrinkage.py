@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import storage
 from pipeline.feed import file_of_source_path
 from pipeline.schemas import TableSchema
 
@@ -93,19 +94,18 @@ class Shrinkage:
 
 def measure(
     work: duckdb.DuckDBPyConnection,
-    published_path: str | os.PathLike[str],
+    published_path,
     articles_root: str | os.PathLike[str],
     tables: Iterable[TableSchema],
 ) -> list[Shrinkage]:
     """Every table that holds fewer rows than in the published file (none when there is none).
 
     ``work`` is a connection to the working database; the published file is attached to it
-    read-only for the duration of the call.
+    read-only for the duration of the call (a DuckDB file, or the production profile's lake).
     """
-    published = Path(published_path)
-    if not published.is_file():
+    if not storage.published_exists(published_path):
         return []
-    work.execute(f"ATTACH '{_sql_str(str(published))}' AS previous (READ_ONLY)")
+    storage.attach_published(work, published_path, "previous")
     try:
         present = _tables(work, "previous")
         if "raw_articles" not in present:
@@ -176,7 +176,3 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
 
 def _count(con: duckdb.DuckDBPyConnection, qualified: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0])
-
-
-def _sql_str(text: str) -> str:
-    return text.replace("'", "''")

@@ -378,14 +378,46 @@ def _verify_copy(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return int(new[0])
 
 
+def attach_published(con: duckdb.DuckDBPyConnection, where, alias: str) -> None:
+    """Attach published tables read-only under ``alias``: a DuckDB file path, or any store
+    with an ``attach(con, alias, read_only)`` method (the production profile's DuckLake)."""
+    if hasattr(where, "attach"):
+        where.attach(con, alias, read_only=True)
+    else:
+        con.execute(f"ATTACH {_sql_literal(str(Path(where)))} AS {alias} (READ_ONLY)")
+
+
+def published_exists(where) -> bool:
+    """Whether anything was published there yet (a file, or a catalog with tables)."""
+    if hasattr(where, "exists"):
+        return where.exists()
+    return Path(where).is_file()
+
+
+@contextmanager
+def open_published(where) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection whose unqualified table names are the published tables, in
+    either profile, so readers (digest, summary, comparisons) have one code path."""
+    if not hasattr(where, "attach"):
+        with connect(where, read_only=True) as con:
+            yield con
+        return
+    con = duckdb.connect()
+    try:
+        attach_published(con, where, "news")
+        con.execute("USE news")
+        yield con
+    finally:
+        con.close()
+
+
 def compare_published(
     working_path: str | os.PathLike[str],
-    published_path: str | os.PathLike[str],
+    published_path,
     tables: Iterable[TableSchema],
 ) -> list[str]:
     """Tables whose published rows differ from the working ones (count or checksum)."""
-    con = duckdb.connect(str(published_path), read_only=True)
-    try:
+    with open_published(published_path) as con:
         con.execute(f"ATTACH {_sql_literal(str(Path(working_path)))} AS work (READ_ONLY)")
         differences = []
         for schema in tables:
@@ -394,8 +426,6 @@ def compare_published(
             except PublishMismatch as exc:
                 differences.append(str(exc))
         return differences
-    finally:
-        con.close()
 
 
 TIMESTAMP_COLUMNS = ("ingested_at", "first_seen")  # when a row was first seen, not what it says
@@ -410,8 +440,8 @@ def rebuilt_tables() -> list[TableSchema]:
 
 
 def table_differences(
-    path_a: str | os.PathLike[str],
-    path_b: str | os.PathLike[str],
+    path_a,
+    path_b,
     tables: Iterable[TableSchema],
     ignore: Iterable[str] = TIMESTAMP_COLUMNS,
 ) -> list[str]:
@@ -419,12 +449,11 @@ def table_differences(
 
     "Equal to a full rebuild" means equal rows; when a row was first read depends on the
     history of runs, so those columns are left out. Rows are compared as a multiset (count and a
-    sum of row hashes).
+    sum of row hashes). Either side may be a DuckDB file or a DuckLake store.
     """
     ignored = set(ignore)
-    con = duckdb.connect(str(path_a), read_only=True)
-    try:
-        con.execute(f"ATTACH {_sql_literal(str(Path(path_b)))} AS other (READ_ONLY)")
+    with open_published(path_a) as con:
+        attach_published(con, path_b, "other")
         differences = []
         for schema in tables:
             cols = ", ".join(f'"{c}"' for c in schema.column_names if c not in ignored)
@@ -434,8 +463,6 @@ def table_differences(
             if a != b:
                 differences.append(f"{schema.name}: {a[0]} rows vs {b[0]} rows (or other values)")
         return differences
-    finally:
-        con.close()
 
 
 def _comment(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
