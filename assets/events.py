@@ -11,7 +11,8 @@ from pipeline.id_history import moved_ids, record_changes
 from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
 from pipeline.resources import Warehouse
-from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS
+from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS, STORIES
+from pipeline.threads import build_stories, write_article_stories
 
 EVENT_CANDIDATES = "event_candidates"
 MENTION_KEY = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
@@ -78,17 +79,23 @@ def event_candidates(
         table_spec(EVENTS, "events", ["event_candidates"]),
         table_spec(EVENT_MENTIONS, "events", ["event_candidates"]),
         table_spec(EVENT_ID_HISTORY, "events", ["event_candidates"]),
+        table_spec(STORIES, "events", ["event_candidates"]),
     ],
 )
 def deduplicated_events(warehouse: Warehouse):
     with warehouse.connect() as con:
         cands = storage.read_table(con, EVENT_CANDIDATES)
         arts = con.execute(
-            "SELECT article_id, published_date, source, text, duplicate_of FROM articles"
+            "SELECT article_id, published_date, source, title, text, duplicate_of FROM articles"
         ).df()
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
-        named = con.execute("SELECT article_id, entity_id, label FROM entity_mentions").df()
+        named = con.execute(
+            "SELECT article_id, entity_id, label, start_char, end_char, text FROM entity_mentions"
+        ).df()
         events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
+        # Incident threads: a happening and its follow-ups (pipeline/threads.py).
+        stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)
+        events["story_id"] = events["event_id"].map(story_of_event)
         moved = moved_ids(con, EVENT_MENTIONS.name, mentions, "event_id", MENTION_KEY)
         with storage.transaction(con):  # all three tables or none
             record_changes(con, EVENT_ID_HISTORY, moved)
@@ -99,6 +106,8 @@ def deduplicated_events(warehouse: Warehouse):
                 mentions,
                 order_by=["article_id", "sentence_index", "event_id"],
             )
+            write_article_stories(con, story_of_article)
+            storage.write_table(con, STORIES, stories, order_by=["story_id"])
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
     yield dg.MaterializeResult(
         asset_key="events",
@@ -111,6 +120,15 @@ def deduplicated_events(warehouse: Warehouse):
         asset_key="event_mentions", metadata=table_metadata(mentions, EVENT_MENTIONS)
     )
     yield dg.MaterializeResult(asset_key="event_id_history", metadata=id_history_metadata(moved))
+    yield dg.MaterializeResult(
+        asset_key="stories",
+        metadata={
+            **table_metadata(
+                stories.sort_values(["n_articles", "n_events"], ascending=False), STORIES
+            ),
+            "multi_event_stories": dg.MetadataValue.int(int((stories["n_events"] > 1).sum())),
+        },
+    )
 
 
 event_candidates_quality = gate_check(
@@ -122,6 +140,11 @@ events_quality = gate_check(
 )
 event_id_history_quality = gate_check(
     "event_id_history", "Every moved id says why; only retired ids lack a successor."
+)
+stories_quality = gate_check(
+    "stories",
+    "Unique ids; every event in exactly one story; counts reconcile with events and mentions; "
+    "every article carries its main happening's story.",
 )
 event_mentions_quality = gate_check(
     "event_mentions",

@@ -159,6 +159,7 @@ _ARTICLE_COLUMNS = [
     "text",
     "n_chars",
     "duplicate_of",
+    "story_id",  # set by the events step (pipeline.threads), once stories are known
 ]
 
 

@@ -42,6 +42,7 @@ ALL_CHECKS = [
     events.events_quality,
     events.event_mentions_quality,
     events.event_id_history_quality,
+    events.stories_quality,
     *summaries.summary_checks,
     publish.news_database_quality,
 ]

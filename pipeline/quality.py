@@ -273,7 +273,9 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                    SELECT event_id, count(*) AS n, count(DISTINCT article_id) AS n_articles
                    FROM event_mentions GROUP BY event_id) c USING (event_id)""",
             (
-                *_not_null("event_id", "event_type", "title", "representative_sentence"),
+                *_not_null(
+                    "event_id", "event_type", "title", "representative_sentence", "story_id"
+                ),
                 _e("ExpectColumnValuesToBeUnique", column="event_id"),
                 _e("ExpectColumnValuesToBeInSet", column="event_type", value_set=list(EVENT_TYPES)),
                 _e(
@@ -310,6 +312,47 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                     "article_exists",
                     "sentence_matches_text",
                     "one_primary_per_article",
+                ),
+            ),
+        ),
+        # Rules about the whole of the events and articles tables (every event in a story,
+        # every article carrying its main happening's story) are counts over those tables,
+        # repeated on each story row.
+        "stories": Suite(
+            "stories",
+            """SELECT s.*, len(s.event_ids) = s.n_events AS n_events_matches_ids,
+                      c.ids IS NOT NULL AND list_sort(s.event_ids) = c.ids AS event_ids_reconcile,
+                      coalesce(m.n_articles, 0) = s.n_articles AS n_articles_reconciles,
+                      (s.first_date IS NULL) = (s.last_date IS NULL)
+                          AND coalesce(s.first_date <= s.last_date, true) AS dates_ordered,
+                      (SELECT count(*) FROM events e ANTI JOIN stories x USING (story_id)) = 0
+                          AS every_event_in_a_story,
+                      (SELECT count(*) FROM articles a
+                       LEFT JOIN (SELECT pm.article_id, pe.story_id
+                                  FROM event_mentions pm JOIN events pe USING (event_id)
+                                  WHERE pm.is_primary) p
+                         ON p.article_id = coalesce(a.duplicate_of, a.article_id)
+                       WHERE a.story_id IS DISTINCT FROM p.story_id) = 0
+                          AS article_stories_reconcile
+               FROM stories s
+               LEFT JOIN (SELECT story_id, list_sort(list(event_id)) AS ids
+                          FROM events GROUP BY story_id) c USING (story_id)
+               LEFT JOIN (SELECT e.story_id, count(DISTINCT em.article_id) AS n_articles
+                          FROM event_mentions em JOIN events e USING (event_id)
+                          GROUP BY e.story_id) m USING (story_id)""",
+            (
+                *_not_null("story_id", "title", "n_events", "n_articles", "n_sources"),
+                _e("ExpectColumnValuesToBeUnique", column="story_id"),
+                _e("ExpectColumnValuesToBeBetween", column="n_events", min_value=1),
+                _e("ExpectColumnValuesToBeBetween", column="n_articles", min_value=1),
+                _e("ExpectColumnValuesToBeBetween", column="n_sources", min_value=1),
+                *_true(
+                    "n_events_matches_ids",
+                    "event_ids_reconcile",
+                    "n_articles_reconciles",
+                    "dates_ordered",
+                    "every_event_in_a_story",
+                    "article_stories_reconcile",
                 ),
             ),
         ),

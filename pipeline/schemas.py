@@ -98,6 +98,12 @@ ARTICLES = TableSchema(
         _c("text", "VARCHAR", "Cleaned text; every offset in other tables points into it.", False),
         _c("n_chars", "INTEGER", "Length of text.", False),
         _c("duplicate_of", "VARCHAR", "article_id of the earlier article with the same content."),
+        _c(
+            "story_id",
+            "VARCHAR",
+            "Incident thread (stories) of the article's main happening; a duplicate takes its "
+            "original's; NULL when the article reports no happening.",
+        ),
     ),
 )
 
@@ -170,6 +176,29 @@ EVENTS = TableSchema(
         _c("n_sources", "INTEGER", "Distinct outlets reporting it.", False),
         _c("first_reported", "DATE", "Earliest publication date among its articles."),
         _c("representative_sentence", "VARCHAR", "The clearest sentence reporting it.", False),
+        _c("story_id", "VARCHAR", "Incident thread (stories) the happening belongs to.", False),
+    ),
+)
+
+STORIES = TableSchema(
+    "stories",
+    "Incident threads: a happening and its follow-ups (arrest, charges, trial, plea, "
+    "anniversary), one row per thread; most are a single event.",
+    (
+        _c(
+            "story_id",
+            "VARCHAR",
+            "Id of the thread, a hash of its earliest event's id: kept as follow-ups join, equal "
+            "in a full rebuild.",
+            False,
+        ),
+        _c("title", "VARCHAR", "Headline of the earliest report of its first happening.", False),
+        _c("first_date", "DATE", "Earliest event date or publication date in the thread."),
+        _c("last_date", "DATE", "Latest event date or publication date in the thread."),
+        _c("n_events", "INTEGER", "Events in the thread.", False),
+        _c("n_articles", "INTEGER", "Distinct articles reporting any of its events.", False),
+        _c("n_sources", "INTEGER", "Distinct outlets among those articles.", False),
+        _c("event_ids", "VARCHAR[]", "Its events, earliest first.", False),
     ),
 )
 
@@ -290,6 +319,7 @@ PUBLISHED_TABLES: tuple[TableSchema, ...] = (
     ENTITIES,
     EVENTS,
     EVENT_MENTIONS,
+    STORIES,
     DAILY_ENTITY_COUNTS,
     EVENT_TIMELINE,
     SOURCE_COVERAGE,

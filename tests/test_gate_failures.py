@@ -117,6 +117,28 @@ CASES = [
         "UPDATE event_mentions SET is_primary = true",
         "one_primary_per_article",
     ),
+    # stories: counts that do not reconcile, an event in no story, an article without its story
+    (
+        "stories_quality",
+        "stories",
+        "stories",
+        "UPDATE stories SET n_articles = n_articles + 1",
+        "n_articles_reconciles",
+    ),
+    (
+        "stories_quality",
+        "stories",
+        "stories",
+        "DELETE FROM stories WHERE story_id = (SELECT min(story_id) FROM stories)",
+        "every_event_in_a_story",
+    ),
+    (
+        "stories_quality",
+        "stories",
+        "stories",
+        "UPDATE articles SET story_id = NULL",
+        "article_stories_reconcile",
+    ),
     # id histories: an id that "moved" to itself, a merge without a successor
     (
         "event_id_history_quality",
