@@ -6,7 +6,7 @@ from assets._gates import gate_check, id_history_metadata, table_metadata, table
 from pipeline import storage
 from pipeline.canonical import canonicalize
 from pipeline.id_history import moved_ids, record_changes
-from pipeline.ner import NerCache, iter_mentions, load_ner
+from pipeline.ner import NerCache, iter_mentions
 from pipeline.progress import Progress
 from pipeline.resources import NlpSettings, Warehouse
 from pipeline.schemas import ENTITIES, ENTITY_ID_HISTORY, ENTITY_MENTIONS
@@ -44,9 +44,7 @@ def ner_spans(
             processes = nlp_settings.processes_for(len(todo))
             context.log.info(f"NER on {len(todo):,} new texts with {processes} process(es)")
             progress = Progress("NER", len(todo), context.log.info)
-            chunks = iter_mentions(
-                todo, load_ner(nlp_settings.model), nlp_settings.batch_size, processes
-            )
+            chunks = iter_mentions(todo, nlp_settings.model, nlp_settings.batch_size, processes)
             for keys, fresh in chunks:
                 with storage.transaction(con):  # a kill loses at most this chunk
                     cache.add(keys, fresh)

@@ -1,54 +1,148 @@
-"""Per-article pure-Python work (cleaning, event-word detection) on every core of a big batch.
+"""Per-article work (cleaning, event words, NER) on every core of a big batch.
 
-Cleaning and event detection are plain functions of one article each and hold the GIL, so a
-cold run over thousands of articles spends seconds on one core while the other idles. Chunks
-go to forked worker processes and come back in order, so the result is exactly the serial one;
-each chunk is still committed by the caller as it arrives, so a killed run keeps what it did.
+Cleaning, event detection and NER are plain functions of one article each and hold the GIL, so
+on one core a cold run over thousands of articles leaves the other idle. Chunks of articles go
+to worker processes and come back in order, so the result is exactly the serial one; the caller
+still commits each chunk as it arrives, so a killed run keeps what it did.
+
+Workers are fresh interpreters (``python -m pipeline.parallel``) that import only the module of
+the function they run, not forks of the step process: a forked child shares the parent's pages
+but is charged all of them (a step process holding Dagster, Great Expectations and the corpus
+is ~0.6 GB, and every forked worker showed as much again), and multiprocessing's spawn and
+forkserver start-up re-run the parent's ``__main__`` (Dagster's CLI) in every worker. Calls and
+results travel as pickles over the worker's stdin and a private copy of its stdout; anything a
+library prints goes to stderr.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import importlib
 import os
+import pickle
+import subprocess
+import sys
+import threading
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from pathlib import Path
+from queue import Queue
+from typing import IO, Any
 
-Chunk = TypeVar("Chunk")
-Result = TypeVar("Result")
+# Below this many items a batch stays in the calling process: a worker starts in ~0.5 s (Python
+# and pandas), about what one core spends cleaning or scanning 1,000 wire articles.
+PARALLEL_MIN_ITEMS = 2000
+MAX_PROCESSES = 4  # each NER worker holds its own model (~0.2 GB)
+AHEAD_PER_WORKER = 2  # chunks sent ahead of the results taken: a worker never waits for work
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
-# Below this many items a batch stays in the calling process: at ~0.5 ms of work per article,
-# 500 articles take ~0.25 s, about what forking workers and shipping results back costs.
-PARALLEL_MIN_ITEMS = 500
-MAX_PROCESSES = 4  # the pure-Python steps are short; more workers mostly add start-up
 
-
-def processes_for(n_items: int) -> int:
+def processes_for(n_items: int, minimum: int | None = None) -> int:
     """One process per core (at most MAX_PROCESSES) for a big batch, else one."""
-    if n_items < PARALLEL_MIN_ITEMS:
+    if n_items < (PARALLEL_MIN_ITEMS if minimum is None else minimum):
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
 
 
-def ordered_map(
-    func: Callable[[Chunk], Result], chunks: Iterable[Chunk], processes: int
-) -> Iterator[Result]:
+class WorkerError(RuntimeError):
+    """A worker process failed a call or died; the message carries its traceback."""
+
+
+def ordered_map(func: Callable[[Any], Any], chunks: Iterable[Any], processes: int) -> Iterator[Any]:
     """``func`` of each chunk, in the chunks' order, computed by ``processes`` workers.
 
-    ``chunks`` is read lazily, from the caller's thread only (it may read a database
-    connection, which is not for sharing between threads), at most two chunks per worker ahead
-    of the results taken, so memory holds a few chunks, not the batch. Workers are forked (they
-    inherit the loaded rules and never touch the caller's connection) and exit without running
-    the parent's clean-up. With one process, no worker.
+    ``func`` must be a module-level function (workers import it by name). ``chunks`` is read
+    lazily from the caller's thread only (it may read a database connection, which is not for
+    sharing between threads), at most AHEAD_PER_WORKER chunks per worker ahead of the results
+    taken, so memory holds a few chunks, not the batch. With one process, no worker.
     """
     if processes <= 1:
         yield from map(func, chunks)
         return
-    pending: deque = deque()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for chunk in chunks:
-            pending.append(pool.apply_async(func, (chunk,)))
-            if len(pending) >= 2 * processes:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    target = (func.__module__, func.__qualname__)
+    workers = [_Worker() for _ in range(processes)]
+    try:
+        sent: deque[_Worker] = deque()
+        for k, chunk in enumerate(chunks):
+            worker = workers[k % processes]
+            worker.send((target, chunk))
+            sent.append(worker)
+            if len(sent) >= AHEAD_PER_WORKER * processes:
+                yield sent.popleft().receive()
+        while sent:
+            yield sent.popleft().receive()
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.parallel"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def send(self, message: object) -> None:
+        pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.process.stdin.flush()
+
+    def receive(self) -> Any:
+        try:
+            status, value = pickle.load(self.process.stdout)
+        except EOFError:
+            code = self.process.wait()
+            raise WorkerError(f"a worker process died (exit code {code})") from None
+        if status != "ok":
+            raise WorkerError(f"a worker process failed:\n{value}")
+        return value
+
+    def stop(self) -> None:
+        try:
+            self.process.stdin.close()  # end of input: the worker exits
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """Answer calls until the input ends; a reader thread keeps draining the input while a
+    call runs, so the parent never blocks sending a chunk while this worker sends a result."""
+    inbox: Queue = Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                inbox.put(pickle.load(requests))
+            except EOFError:
+                inbox.put(None)
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    functions: dict[tuple[str, str], Callable] = {}
+    while (message := inbox.get()) is not None:
+        (module, name), chunk = message
+        try:
+            if (module, name) not in functions:
+                functions[(module, name)] = getattr(importlib.import_module(module), name)
+            reply = ("ok", functions[(module, name)](chunk))
+        except Exception:  # the parent raises it with this traceback
+            reply = ("error", traceback.format_exc())
+        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+        replies.flush()
+
+
+if __name__ == "__main__":
+    # Keep the protocol on a private copy of stdout; whatever is printed goes to stderr.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, replies)
