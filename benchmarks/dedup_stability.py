@@ -5,6 +5,8 @@
         [--same-weekday-ncut 0.65,0.7,0.75] [--other-weekday-ncut 0.9,0.95,1.0]
         [--cover 0.67,0.75,0.9] [--principal-share 0.0025,0.005,0.01] [--stray-days 30,90,365]
         [--full] [--topics 22,18]
+        [--thread-names 3,4,6] [--thread-evidence 1,2,3] [--thread-gap-days 365,1095,1825]
+        [--threads-only]
 
 Runs the pipeline once (or reuses a database kept by ``python -m pipeline.evaluate --keep``),
 recomputes the event candidates from the kept tables, then re-clusters stories offline for every
@@ -17,6 +19,12 @@ which an article naming none of its story's people leaves it (``stories.STRAY_GA
 also scores the
 whole dedup (primary events, as ``make eval`` does) for the module defaults; ``--topics`` prints
 which article went where, for diagnosis.
+
+Stories (incident threads, ``pipeline.threads``) are scored too, on the published events of the
+database (the thread rules read only the published tables): story-level B³ on all, odd and even
+halves for every combination of ``--thread-names`` (``threads.MAX_EVENTS_PER_NAME``),
+``--thread-evidence`` (``threads.LINK_EVIDENCE``) and ``--thread-gap-days``
+(``threads.MAX_THREAD_GAP``). ``--threads-only`` skips the story-clustering grid.
 
 Figures, not assertions: nothing here runs in the test suite.
 """
@@ -37,7 +45,7 @@ sys.path.insert(0, str(REPO))
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline import stories  # noqa: E402
+from pipeline import stories, threads  # noqa: E402
 from pipeline.dedup import (  # noqa: E402
     _primary_local_events,
     _stated_window,
@@ -106,6 +114,69 @@ def scores(pred: dict[str, object], gold: dict[str, str], topic: dict[str, str])
     return out
 
 
+def load_published(db: Path) -> dict[str, pd.DataFrame]:
+    """The published tables the thread rules read."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "events": con.execute("SELECT * FROM events").df(),
+            "event_mentions": con.execute(
+                "SELECT event_id, article_id, is_primary FROM event_mentions"
+            ).df(),
+            "articles": con.execute(
+                "SELECT article_id, source_path, title, text, published_date, source, duplicate_of"
+                " FROM articles"
+            ).df(),
+            "entity_mentions": con.execute(
+                "SELECT article_id, entity_id, label, start_char, end_char, text"
+                " FROM entity_mentions"
+            ).df(),
+        }
+    finally:
+        con.close()
+
+
+def thread_grid(
+    published: dict[str, pd.DataFrame],
+    gold: dict[str, str],
+    topic: dict[str, str],
+    args: argparse.Namespace,
+) -> None:
+    """Story-level B³ (all, odd, even) and pairwise for every combination of thread settings,
+    next to the event level they start from."""
+    arts = published["articles"]
+    doc_of = {a: Path(p).stem for a, p in zip(arts["article_id"], arts["source_path"], strict=True)}
+    mentions = published["event_mentions"]
+    prim = mentions[mentions["is_primary"]]
+    events_pred = {doc_of[a]: e for a, e in zip(prim["article_id"], prim["event_id"], strict=True)}
+    s = scores(events_pred, gold, topic)
+    print(
+        f"events (published): all {s['all'].f1:.3f} odd {s['odd'].f1:.3f} "
+        f"even {s['even'].f1:.3f} pairwise {s['pairwise'].f1:.3f}"
+    )
+    print(f"{'names':>5} {'evid':>4} {'gap':>5}  {'all':>6} {'odd':>6} {'even':>6}   P R pairwise")
+    defaults = (threads.MAX_EVENTS_PER_NAME, threads.LINK_EVIDENCE, threads.MAX_THREAD_GAP)
+    for names, evidence, gap in itertools.product(
+        *(
+            [float(x) for x in arg.split(",")]
+            for arg in (args.thread_names, args.thread_evidence, args.thread_gap_days)
+        )
+    ):
+        threads.MAX_EVENTS_PER_NAME, threads.LINK_EVIDENCE = int(names), evidence
+        threads.MAX_THREAD_GAP = timedelta(days=gap)
+        _, _, story_of = threads.build_stories(
+            published["events"], mentions, arts, published["entity_mentions"]
+        )
+        pred = {doc_of[a]: st for a, st in story_of.items()}
+        s = scores(pred, gold, topic)
+        print(
+            f"{names:5.0f} {evidence:4.1f} {gap:5.0f}  {s['all'].f1:6.3f} {s['odd'].f1:6.3f} "
+            f"{s['even'].f1:6.3f}   {s['all'].precision:.3f} {s['all'].recall:.3f} "
+            f"{s['pairwise'].f1:.3f}"
+        )
+    threads.MAX_EVENTS_PER_NAME, threads.LINK_EVIDENCE, threads.MAX_THREAD_GAP = defaults
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="database kept by pipeline.evaluate --keep")
@@ -118,6 +189,10 @@ def main() -> int:
     parser.add_argument("--cover", default=str(stories.PRINCIPAL_COVER))
     parser.add_argument("--principal-share", default=str(stories.PRINCIPAL_SHARE))
     parser.add_argument("--stray-days", default=str(stories.STRAY_GAP.days))
+    parser.add_argument("--thread-names", default=str(threads.MAX_EVENTS_PER_NAME))
+    parser.add_argument("--thread-evidence", default=str(threads.LINK_EVIDENCE))
+    parser.add_argument("--thread-gap-days", default=str(threads.MAX_THREAD_GAP.days))
+    parser.add_argument("--threads-only", action="store_true", help="skip the story grid")
     parser.add_argument("--full", action="store_true", help="also score the whole dedup")
     parser.add_argument("--topics", default="", help="comma-separated topics to print")
     args = parser.parse_args()
@@ -132,7 +207,11 @@ def main() -> int:
 
             materialize_all(articles_dir=str(corpus / "articles"), duckdb_path=str(db))
         tables = load(db)
+        published = load_published(db)
     gold, topic = gold_labels(corpus)
+    thread_grid(published, gold, topic, args)
+    if args.threads_only:
+        return 0
     arts = tables["articles"]
     doc_of = {a: Path(p).stem for a, p in zip(arts["article_id"], arts["source_path"], strict=True)}
     live = arts[arts["duplicate_of"].isna()]

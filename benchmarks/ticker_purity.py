@@ -26,6 +26,10 @@ Prints:
   more than 20 articles where no participant is named by half of its members is listed as
   ``no common participant``.
 
+The same figures follow for **stories** (incident threads, ``articles.story_id``): a story joins
+events, so it may only join the news of one company, and no story of more than 20 articles may
+lack a common participant.
+
 Figures, not assertions: nothing here runs in the test suite.
 """
 
@@ -101,6 +105,19 @@ def _find(parent: dict[str, str], x: str) -> str:
     return x
 
 
+def stories_from_db(published: Path) -> dict[str, str]:
+    """article_id -> story_id as published."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return dict(
+            con.execute(
+                "SELECT article_id, story_id FROM articles WHERE story_id IS NOT NULL"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
 def primary_clusters_from_db(published: Path) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
     con = duckdb.connect(str(published), read_only=True)
     try:
@@ -120,10 +137,14 @@ def primary_clusters_from_db(published: Path) -> tuple[dict[str, str], pd.DataFr
         con.close()
 
 
-def primary_clusters_offline(work: Path) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
-    """Detect event candidates and deduplicate again, with the current code, from a work DB."""
+def primary_clusters_offline(
+    work: Path,
+) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Detect event candidates, deduplicate and thread again, with the current code, from a
+    work DB: (primary event per article, articles, named entities, story per article)."""
     from pipeline.dedup import deduplicate
     from pipeline.events import detect_event_mentions
+    from pipeline.threads import build_stories
 
     con = duckdb.connect(str(work), read_only=True)
     try:
@@ -132,21 +153,23 @@ def primary_clusters_offline(work: Path) -> tuple[dict[str, str], pd.DataFrame, 
         ).df()
         entities = con.execute("SELECT entity_id, name, label FROM entities").df()
         named = con.execute(
-            "SELECT article_id, sentence_index, start_char, entity_id, label FROM entity_mentions"
+            "SELECT article_id, sentence_index, start_char, end_char, text, entity_id, label "
+            "FROM entity_mentions"
         ).df()
     finally:
         con.close()
     live = arts[arts["duplicate_of"].isna()]
     cands = detect_event_mentions(live[["article_id", "text", "published_date"]], named)
-    _, mentions = deduplicate(
+    events, mentions = deduplicate(
         cands,
         arts[["article_id", "published_date", "source", "text", "duplicate_of"]],
         entities,
         entity_mentions=named[["article_id", "entity_id", "label"]],
     )
+    _, _, story_of = build_stories(events, mentions, arts, named)
     prim = mentions[mentions["is_primary"]]
     named = named.merge(entities[["entity_id", "name"]], on="entity_id", how="left")
-    return dict(zip(prim["article_id"], prim["event_id"], strict=True)), arts, named
+    return dict(zip(prim["article_id"], prim["event_id"], strict=True)), arts, named, story_of
 
 
 def report(prim: dict[str, str], arts: pd.DataFrame, named: pd.DataFrame, top: int) -> str:
@@ -207,7 +230,10 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=8, help="largest clusters to print")
     args = parser.parse_args()
     if args.db:
-        print(report(*primary_clusters_offline(Path(args.db)), args.top))
+        prim, arts, named, story_of = primary_clusters_offline(Path(args.db))
+        print(report(prim, arts, named, args.top))
+        print("\nStories (incident threads):")
+        print(report(story_of, arts, named, args.top))
         return 0
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found")
@@ -222,7 +248,10 @@ def main() -> int:
         if not result.success:
             print("pipeline run failed", file=sys.stderr)
             return 1
-        print(report(*primary_clusters_from_db(published), args.top))
+        prim, arts, named = primary_clusters_from_db(published)
+        print(report(prim, arts, named, args.top))
+        print("\nStories (incident threads):")
+        print(report(stories_from_db(published), arts, named, args.top))
     return 0
 
 

@@ -9,6 +9,11 @@ cluster is the event of its primary event mention. Scores are printed next to th
 TF-IDF clustering of the same cleaned texts, because a number alone says little: the pipeline
 should beat bag-of-words.
 
+Stories (incident threads, ``pipeline.threads``) are scored on the same gold clusters: each
+document's ``articles.story_id``. Both corpora count a crime and its later charges, trial or plea
+as one incident, while an event is one happening with one date window; event-level scores say
+how well reports of one happening are gathered, story-level ones how well follow-ups join it.
+
 This is what ``make eval`` calls. A missing corpus folder is a skip, not a failure, so the target
 can run on machines that do not have the (separately licensed) corpus.
 """
@@ -61,6 +66,7 @@ class TopicScore:
     n_docs: int
     pipeline: Scores
     peer: Scores
+    stories: Scores | None = None  # B³ of story_id (incident threads) on the topic
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,14 @@ class EvaluationResult:
     links: MentionLinks | None = None  # when the corpus has event_chains.csv
     entities: EntityScores | None = None  # when the corpus has entity_chains.csv
     errors: list[ClusterError] = field(default_factory=list)
+    # Incident threads (the stories table): each doc's story_id scored against the same gold
+    # clusters, which count a crime and its later charges, trial or plea as one incident.
+    story_b3: Scores | None = None
+    story_pairwise: Scores | None = None
+    n_story_clusters: int = 0
+    n_stories: int = 0
+    n_multi_event_stories: int = 0
+    story_errors: list[ClusterError] = field(default_factory=list)
 
     @property
     def n_singletons(self) -> int:
@@ -180,6 +194,7 @@ class EvaluationResult:
             f"({self.peer_n_clusters} clusters)",
             f"  B3        {self.peer_b3}",
             f"  pairwise  {self.peer_pairwise}",
+            *self._story_lines(),
             "Publication dates",
             f"  found, all published articles       {self.date_share:.1%}  "
             f"({self.n_dated}/{self.n_articles})",
@@ -204,22 +219,37 @@ class EvaluationResult:
             lines += self.entities.report()
         lines += [
             "Per-topic B3 F1 (worst first; clusters cut at topic borders)",
-            "  topic  docs  pipeline  peer",
+            "  topic  docs  pipeline  peer  stories",
         ]
         lines += [
             f"  {t.topic:>5}  {t.n_docs:>4}  {t.pipeline.f1:8.3f}  {t.peer.f1:.3f}"
+            + (f"  {t.stories.f1:7.3f}" if t.stories is not None else "")
             for t in self.per_topic
         ]
-        lines += self._error_lines()
+        lines += self._error_lines(self.errors, "")
+        if self.story_b3 is not None:
+            lines += self._error_lines(self.story_errors, "Stories ")
         return "\n".join(lines)
 
-    def _error_lines(self) -> list[str]:
+    def _story_lines(self) -> list[str]:
+        if self.story_b3 is None or self.story_pairwise is None:
+            return ["Stories: none published (no stories table)"]
+        return [
+            f"Stories: incident threads ({self.n_story_clusters} predicted among the docs; "
+            f"{self.n_stories} stories, {self.n_multi_event_stories} of several events)",
+            f"  B3        {self.story_b3}",
+            f"  pairwise  {self.story_pairwise}",
+        ]
+
+    @staticmethod
+    def _error_lines(all_errors: list[ClusterError], prefix: str) -> list[str]:
         lines = []
         for kind, heading in (
-            ("merged", "Merged: predicted clusters holding several gold clusters (worst first)"),
-            ("split", "Split: gold clusters cut into several predicted ones (worst first)"),
+            ("merged", "merged: predicted clusters holding several gold clusters (worst first)"),
+            ("split", "split: gold clusters cut into several predicted ones (worst first)"),
         ):
-            errors = [e for e in self.errors if e.kind == kind]
+            heading = (prefix + heading) if prefix else heading[0].upper() + heading[1:]
+            errors = [e for e in all_errors if e.kind == kind]
             lines.append(f"{heading}: {len(errors)}")
             for e in errors[:ERRORS_SHOWN]:
                 parts = "gold clusters" if kind == "merged" else "predicted clusters"
@@ -373,6 +403,28 @@ def _score_corpus(
             ).fetchall()
         )
         n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        has_stories = bool(
+            con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'articles' "
+                "AND column_name = 'story_id'"
+            ).fetchone()[0]
+        )
+        story_of = (
+            dict(
+                con.execute(
+                    "SELECT article_id, story_id FROM articles WHERE story_id IS NOT NULL"
+                ).fetchall()
+            )
+            if has_stories
+            else {}
+        )
+        n_stories, n_multi = (
+            con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE n_events > 1) FROM stories"
+            ).fetchone()
+            if has_stories
+            else (0, 0)
+        )
         mean_per_event = con.execute(
             "SELECT coalesce(avg(n), 0) FROM (SELECT count(DISTINCT article_id) AS n"
             " FROM event_mentions GROUP BY event_id)"
@@ -404,6 +456,7 @@ def _score_corpus(
 
     gold = {lab.doc: lab.cluster for lab in labels}
     pred: dict[str, str] = {}
+    story_pred: dict[str, str] = {}  # doc -> story_id (a duplicate has its original's)
     present: dict[str, str] = {}  # doc -> cleaned text, for the peer
     n_missing = n_dup = n_no_event = 0
     n_dated = n_line = n_dated_line = 0
@@ -414,6 +467,8 @@ def _score_corpus(
             continue
         aid, dated, dup, text = row
         present[lab.doc] = text
+        if aid in story_of:
+            story_pred[lab.doc] = story_of[aid]
         n_dated += dated
         if _has_date_line(corpus / "articles" / f"{lab.doc}.txt"):
             n_line += 1
@@ -437,7 +492,15 @@ def _score_corpus(
     per_topic = []
     for topic, topic_docs in topics.items():
         g = {d: gold[d] for d in topic_docs}
-        per_topic.append(TopicScore(topic, len(topic_docs), b_cubed(pred, g), b_cubed(peer, g)))
+        per_topic.append(
+            TopicScore(
+                topic,
+                len(topic_docs),
+                b_cubed(pred, g),
+                b_cubed(peer, g),
+                b_cubed(story_pred, g) if has_stories else None,
+            )
+        )
     per_topic.sort(key=lambda t: (t.pipeline.f1, t.topic))
 
     return EvaluationResult(
@@ -466,6 +529,12 @@ def _score_corpus(
         links=_score_links(corpus, chains, published_mentions) if chains else None,
         entities=entity_scores,
         errors=cluster_errors(pred, gold, about),
+        story_b3=b_cubed(story_pred, gold) if has_stories else None,
+        story_pairwise=pairwise(story_pred, gold) if has_stories else None,
+        n_story_clusters=len(set(story_pred.values())),
+        n_stories=int(n_stories),
+        n_multi_event_stories=int(n_multi),
+        story_errors=cluster_errors(story_pred, gold, about) if has_stories else [],
     )
 
 
