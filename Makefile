@@ -14,7 +14,7 @@ DAGSTER_PORT ?= 3000
 CORPUS ?= ../shared/corpora/ecbplus-dev
 N ?= 2000
 
-.PHONY: install run test dev lint eval eval-all clean backfill bench soak
+.PHONY: install run test dev dev-prod lint eval eval-all clean backfill bench soak
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ test: $(STAMP)
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_PORT=$(DAGSTER_PORT) WIREHOUSE_BIN=$(BIN) bash deploy/dev.sh
+
+# The same services on the production profile: Dagster and the DuckLake catalog in a local
+# Postgres started from a pip wheel, Parquet files under .wirehouse_prod/lake (deploy/dev-prod.sh).
+dev-prod: $(STAMP)
+	DAGSTER_PORT=$(DAGSTER_PORT) WIREHOUSE_BIN=$(BIN) bash deploy/dev-prod.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

