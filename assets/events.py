@@ -82,7 +82,7 @@ def event_candidates(
         table_spec(STORIES, "events", ["event_candidates"]),
     ],
 )
-def deduplicated_events(warehouse: Warehouse):
+def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect() as con:
         cands = storage.read_table(con, EVENT_CANDIDATES)
         arts = con.execute(
@@ -92,7 +92,9 @@ def deduplicated_events(warehouse: Warehouse):
         named = con.execute(
             "SELECT article_id, entity_id, label, start_char, end_char, text FROM entity_mentions"
         ).df()
-        events, mentions = deduplicate(cands, arts, entities, entity_mentions=named)
+        events, mentions = deduplicate(
+            cands, arts, entities, entity_mentions=named, log=context.log.info
+        )
         # Incident threads: a happening and its follow-ups (pipeline/threads.py).
         stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)
         events["story_id"] = events["event_id"].map(story_of_event)

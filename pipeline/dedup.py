@@ -20,7 +20,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -242,6 +242,7 @@ def deduplicate(
     entities: pd.DataFrame,
     threshold: float = MERGE_THRESHOLD,
     entity_mentions: pd.DataFrame | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events and event_mentions tables from the event-mention candidates.
 
@@ -249,7 +250,8 @@ def deduplicate(
     label) names the actors and locations. When ``articles`` also has ``text``, articles are
     clustered into stories (see ``pipeline.stories``) and the main happenings of one story's
     articles become one event, whatever event word each report used; ``entity_mentions``
-    (article_id, entity_id, label) sharpens that clustering with who is named.
+    (article_id, entity_id, label) sharpens that clustering with who is named. ``log``
+    receives progress lines for the story clustering of a big corpus.
     """
     names = dict(zip(entities["entity_id"], entities["name"], strict=True))
     ranks = {
@@ -264,7 +266,7 @@ def deduplicate(
     primary_local = _primary_local_events(local_events)
     if "text" in articles.columns:
         cand, local_events, labels = _merge_stories(
-            cand, local_events, labels, primary_local, articles, entity_mentions
+            cand, local_events, labels, primary_local, articles, entity_mentions, log
         )
     col = _columns(cand)
     published_on = dict(zip(articles["article_id"], articles["published_date"], strict=True))
@@ -396,6 +398,7 @@ def _merge_stories(
     primary_local: dict[str, LocalEvent],
     articles: pd.DataFrame,
     entity_mentions: pd.DataFrame | None,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, list[LocalEvent], list[int]]:
     """Make the main happenings of one story's articles a single event.
 
@@ -411,6 +414,7 @@ def _merge_stories(
         arts[["article_id", "text", "published_date"]],
         entity_mentions,
         {a: w for a, ev in primary_local.items() if (w := _window_of(ev.rows, col))},
+        log=log,
     )
     members: dict[int, list[str]] = defaultdict(list)
     for article_id, story in stories.items():

@@ -52,6 +52,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from scipy.spatial.distance import squareform
 
 from pipeline.dates import as_date, parse_date_line
+from pipeline.progress import Progress
 from pipeline.sentences import split_sentences
 from pipeline.similarity import TermTable, counter_cosine, similar_pairs
 from pipeline.stopwords import ENGLISH_STOPWORDS
@@ -369,6 +370,7 @@ def gather(
     threshold: float,
     published: Sequence[date | None],
     windows: Sequence[tuple[date, date] | None] | None = None,
+    progress: Progress | None = None,
 ) -> list[int]:
     """Average-linkage clusters of unit TF-IDF ``rows`` that respect what the calendar says.
 
@@ -429,6 +431,8 @@ def gather(
     clusters: list[list[int]] = []
     for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         members = order[start:stop]  # ascending: the sort is stable
+        if progress is not None:
+            progress.advance(len(members))
         if len(members) == 1:
             clusters.append([int(members[0])])
             continue
@@ -874,16 +878,19 @@ def story_clusters(
     gather_threshold: float = GATHER_THRESHOLD,
     split_ncut: float = SPLIT_NCUT,
     same_story_gap: timedelta = SAME_STORY_GAP,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Story number per article_id.
 
     ``articles``: article_id, text, published_date; ``entity_mentions``: article_id, entity_id,
     label (canonical), one row per mention; ``event_windows``: per article, the dates between
     which its main happening lies when the article states them (articles stating incompatible
-    dates are never one story).
+    dates are never one story). ``log`` receives progress lines (articles done, rate, time
+    left) for each stage of a big corpus.
     """
     if articles.empty:
         return {}
+    report = log or (lambda _: None)
     arts = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
     ids = arts["article_id"].tolist()
     texts = [text if isinstance(text, str) else "" for text in arts["text"]]
@@ -898,6 +905,7 @@ def story_clusters(
             by_article.setdefault(a, []).append((e, lab))
     coarse_terms, fine_terms = TermTable(), TermTable()
     capitals, heads = [], []
+    reading = Progress("story features", len(ids), report)
     for a, text in zip(ids, texts, strict=True):
         coarse_bag, fine_bag = article_bags(text, by_article.get(a, ()))
         coarse_terms.add(coarse_bag)
@@ -905,6 +913,7 @@ def story_clusters(
         in_capitals, words = capitals_headline(text)
         capitals.append(in_capitals)
         heads.append([c for t in words if (c := coarse_terms.vocabulary.get(t)) is not None])
+        reading.advance(1)
     coarse = coarse_terms.matrix()
     del coarse_terms
     principals = principals_of(coarse, heads, capitals)
@@ -912,13 +921,17 @@ def story_clusters(
     del fine_terms
     published = [as_date(v) for v in arts["published_date"]]
     windows = [(event_windows or {}).get(a) for a in ids]
-    gathered = gather(coarse, gather_threshold, published, windows)
+    gathered = gather(
+        coarse, gather_threshold, published, windows, Progress("story gathering", len(ids), report)
+    )
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
     participants = [Counter(e for e, _ in by_article.get(a, ())) for a in ids]
     stories = []
+    splitting = Progress("story splitting", len(ids), report)
     for items in groups.values():
+        splitting.advance(len(items))  # before the work: the last group reports the end
         if len(items) < 3:  # too small to split: spare the weekday scan
             stories.append(items)
             continue
