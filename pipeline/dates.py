@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+import pandas as pd
+
 Precision = Literal["day", "month", "year"]
 Tense = Literal["past", "future", "neutral"]
 
@@ -1197,9 +1199,10 @@ def most_precise_consistent(
 def as_date(value: object) -> date | None:
     """A date from whatever pandas or DuckDB hands over: date, datetime, Timestamp, ISO text.
 
-    Missing values arrive as None, NaN or NaT; NaN and NaT are the values unequal to themselves.
+    Missing values arrive as None, NaN or NaT (the values unequal to themselves), or as pandas'
+    NA when DuckDB typed an all-missing column as a nullable integer (DuckDB 1.5 does).
     """
-    if value is None or value != value:
+    if value is None or value is pd.NA or value != value:
         return None
     if isinstance(value, datetime):
         return value.date()
