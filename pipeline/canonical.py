@@ -18,7 +18,15 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.ner import LEGAL_SUFFIXES, WordCase, has_figure, refine_spans, word_case
+from pipeline.dates import as_date
+from pipeline.ner import (
+    LEGAL_SUFFIXES,
+    SOURCE_COLUMNS,
+    WordCase,
+    has_figure,
+    refine_spans,
+    word_case,
+)
 
 HONORIFICS = frozenset(
     {
@@ -153,8 +161,36 @@ def generation(surface: str) -> str:
     return tokens[-1] if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES else ""
 
 
-def entity_id_for(label: str, key: str) -> str:
-    return "ent_" + hashlib.sha1(f"{label}|{key}".encode()).hexdigest()[:12]
+def entity_id_for(article_id: str, source_start: int, source_end: int) -> str:
+    """The id of an entity: a hash of its earliest mention, as the tagger found it.
+
+    Anchored like an event on its earliest report (``dedup.stable_event_id``): news names a
+    person or company after it exists, so the earliest mention stays the earliest as later
+    articles join and the id survives every incremental run, while a full rebuild computes the
+    same id from the same content. A hash of the name would move whenever a fuller name wins the
+    vote ("Blinken" meets "Antony Blinken") or the label vote flips. The offsets are the
+    tagger's (``ner.SOURCE_COLUMNS``): the refined span can change as the corpus grows, the
+    tagger's span of a text cannot. A mention belongs to one entity, so ids never collide.
+    """
+    return (
+        "ent_" + hashlib.sha1(f"{article_id}|{source_start}|{source_end}".encode()).hexdigest()[:12]
+    )
+
+
+def _report_order(dates: dict[str, object] | None):
+    """Article → sort key of the earliest report: dated articles by date, undated ones after
+    them, ties by the content hash ``article_id`` (as ``dedup.stable_event_id``)."""
+    cache: dict[str, tuple] = {}
+
+    def order(article_id: str) -> tuple:
+        key = cache.get(article_id)
+        if key is None:
+            day = as_date((dates or {}).get(article_id))
+            key = (day is None, day.toordinal() if day is not None else 0, article_id)
+            cache[article_id] = key
+        return key
+
+    return order
 
 
 # A longer given name that ends like a feminine form of the shorter one is another person:
@@ -260,6 +296,7 @@ def canonicalize(
     case = word_case(mentions, texts) if not mentions.empty else None
     out = refine_spans(mentions, texts, case).reset_index(drop=True)
     if out.empty:
+        out = out.drop(columns=SOURCE_COLUMNS)
         out["entity_id"] = pd.Series(dtype="object")
         out["label"] = pd.Series(dtype="object")
         return out, pd.DataFrame(
@@ -377,9 +414,9 @@ def canonicalize(
     members: dict[str, list[_Mention]] = defaultdict(list)
     for m in items:
         members[cluster_of[m.index]].append(m)
-    entity_rows = []
-    ids = [""] * len(items)
-    labels = [""] * len(items)
+    # Clusters whose best names normalise alike under one label are one entity ("Apple Inc"
+    # reached by two routes).
+    groups: dict[tuple[str, str], list[_Mention]] = defaultdict(list)
     for cluster, ms in members.items():
         name = _canonical_name(ms)
         label = _vote_label(ms, person_allowed=not has_figure(name))
@@ -387,31 +424,30 @@ def canonicalize(
         marker = generation(name)
         if marker and cluster.endswith(f" {marker}"):  # "Jr" and "Sr" kept apart above
             id_key = f"{id_key} {marker}"
-        eid = entity_id_for(label, id_key)
+        groups[(label, id_key)].extend(ms)
+    sources = list(zip(out["source_start"].tolist(), out["source_end"].tolist(), strict=True))
+    order = _report_order(dates)
+    entity_rows = []
+    ids = [""] * len(items)
+    labels = [""] * len(items)
+    for (label, _), ms in groups.items():
+        anchor = min(ms, key=lambda m: (*order(m.article_id), sources[m.index]))
+        eid = entity_id_for(anchor.article_id, *sources[anchor.index])
         for m in ms:
             ids[m.index] = eid
             labels[m.index] = label
         entity_rows.append(
             {
                 "entity_id": eid,
-                "name": name,
+                "name": _canonical_name(ms),
                 "label": label,
                 "aliases": sorted({m.display for m in ms}),
             }
         )
+    out = out.drop(columns=SOURCE_COLUMNS)
     out["entity_id"] = ids
     out["label"] = labels
-    merged: dict[str, dict] = {}
-    for row in entity_rows:  # two clusters can share an id when their names normalise alike
-        seen = merged.get(row["entity_id"])
-        if seen is None:
-            merged[row["entity_id"]] = {**row, "aliases": set(row["aliases"])}
-        else:
-            seen["aliases"].update(row["aliases"])
-    info = pd.DataFrame(
-        [{**row, "aliases": sorted(row["aliases"])} for row in merged.values()],
-        columns=["entity_id", "name", "label", "aliases"],
-    )
+    info = pd.DataFrame(entity_rows, columns=["entity_id", "name", "label", "aliases"])
     counts = out.groupby("entity_id").agg(
         n_mentions=("article_id", "size"), n_articles=("article_id", "nunique")
     )

@@ -4,8 +4,8 @@ A gold mention is named when one of its words is capitalised (after the quotes a
 source text) and it is not a pronoun: nominals like "the girl" or "he" are out of reach of any
 NER and would only measure detection. Each named mention of a chain that spans two or more
 documents is matched to a published entity mention of the same article: the one with the same
-text, else the longest one containing it or contained in it (compared without case, dots or
-spacing). The matched mentions' ``entity_id`` is then scored
+text, else the longest one containing it or contained in it as whole words (compared without
+case or spacing). The matched mentions' ``entity_id`` is then scored
 against the chains with B³ and pairwise F1, beside a surface-string peer (entity = the
 normalised text of the matched mention) on exactly the same mentions.
 
@@ -108,6 +108,17 @@ def surface_key(text: str) -> str:
     return text.casefold()
 
 
+def contains(longer: str, shorter: str) -> bool:
+    """``shorter`` occurs in ``longer`` as whole words: "Obama" in "Obama's", never the pronoun
+    "I" inside "Los Angeles Times" or "He" inside "John Mitchell". The issue matched a gold
+    mention to the published mention containing it or contained in it, meaning the name, not
+    any run of letters (a character-level test matched 43 capitalised pronouns on ECB+ that way).
+    """
+    if not shorter:
+        return False
+    return re.search(rf"(?<!\w){re.escape(shorter)}(?!\w)", longer) is not None
+
+
 def cross_document(gold: Sequence[GoldEntityMention]) -> list[GoldEntityMention]:
     """Named mentions of the chains that span two or more documents."""
     docs: dict[str, set[str]] = defaultdict(set)
@@ -135,7 +146,7 @@ def match_entity_mentions(
         if exact:
             found[k] = exact[0]
             continue
-        overlapping = [(len(pk), p) for pk, p in cands if key in pk or pk in key]
+        overlapping = [(len(pk), p) for pk, p in cands if contains(pk, key) or contains(key, pk)]
         if overlapping:
             found[k] = max(overlapping, key=lambda t: t[0])[1]
     return found

@@ -366,10 +366,19 @@ def word_case(spans: pd.DataFrame, texts: dict[str, str]) -> WordCase:
     return WordCase((texts.get(a, "") for a in spans["article_id"].unique()), vocab)
 
 
+# The tagger's own offsets of each refined span. Refinement depends on the corpus (how often a
+# word is written in lower case, which forms occur in body text), so a span can be cut
+# differently once more articles arrive; the tagger's span of a text never changes, so ids
+# anchored on it do not move with the corpus (``canonical.canonicalize``).
+SOURCE_COLUMNS = ["source_start", "source_end"]
+
+
 def refine_spans(
     spans: pd.DataFrame, texts: dict[str, str], case: WordCase | None = None
 ) -> pd.DataFrame:
     """Cut headline and table junk off the spans; drop those that carry no name at all.
+
+    The result has the MENTION_COLUMNS plus SOURCE_COLUMNS (the tagger's offsets of each span).
 
     - a dateline glued before a name ("March 3 - KeyCorp") goes: the part before a spaced dash
       that holds a figure;
@@ -386,7 +395,7 @@ def refine_spans(
       only a legal form ("Co Ltd") go too.
     """
     if spans.empty:
-        return spans
+        return spans.assign(source_start=spans["start_char"], source_end=spans["end_char"])
     case = case or word_case(spans, texts)
     rows = [
         _Span(*values) for values in zip(*(spans[c].tolist() for c in MENTION_COLUMNS), strict=True)
@@ -460,9 +469,18 @@ def refine_spans(
         if span is None:
             continue
         keep.append(
-            (r.article_id, r.sentence_index, span[0], span[1], text[span[0] : span[1]], r.ner_label)
+            (
+                r.article_id,
+                r.sentence_index,
+                span[0],
+                span[1],
+                text[span[0] : span[1]],
+                r.ner_label,
+                r.start_char,
+                r.end_char,
+            )
         )
-    return pd.DataFrame(keep, columns=MENTION_COLUMNS)
+    return pd.DataFrame(keep, columns=[*MENTION_COLUMNS, *SOURCE_COLUMNS])
 
 
 def _form(text: str, toks: list[tuple[int, int]]) -> str:
