@@ -23,9 +23,11 @@ SHRINK_REMEDY = (
     deps=PUBLISHED_ASSET_DEPS,
     freshness_policy=DAILY,
     description=(
-        "The DuckDB file at NEWS_DUCKDB_PATH. Built from the working database only after every "
+        "The DuckDB file at NEWS_DUCKDB_PATH (in the production profile: the DuckLake catalog, "
+        "one snapshot per publish). Built from the working database only after every "
         "upstream gate passed on the current tables and no table lost rows whose input files "
-        "are still there and unchanged, then moved over the old file atomically: open readers "
+        "are still there and unchanged, then moved over the old file atomically (committed in "
+        "one transaction): open readers "
         "keep their snapshot, and a refusal leaves the published tables untouched."
     ),
 )
