@@ -399,7 +399,14 @@ def canonicalize(
     for m in rest:
         m.key = org_key(m.key)
         org_votes[m.key][m.ner_label] += 1
-    targets = _acronym_targets(sorted(org_votes), org_votes)
+    articles_of: dict[str, set[str]] = defaultdict(set)
+    for m in rest:
+        articles_of[m.key].add(m.article_id)
+    names_in: dict[str, set[str]] = defaultdict(set)  # article → the names it holds
+    for m in items:
+        names_in[m.article_id].add(cluster_of.get(m.index, m.key))
+    story = _StoryNames(names_in)
+    targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
     for k, t in _spelling_variant_targets(org_votes).items():
         targets.setdefault(k, t)
@@ -620,6 +627,11 @@ def _resolve_short_person_forms(
         if m.index in cluster_of or " " in m.key:
             continue
         candidates = local_index.get(m.key)
+        if candidates and m.ner_label in PLACE_LABELS:
+            # A word tagged as a place here is no one's given name: "Palmer" (the town) is not
+            # the first word of "Palmer Fire" that the tagger took for a person. Tagged a place
+            # it can still be a surname: the tagger often calls "Blinken" a GPE.
+            candidates = candidates & by_surname.get(m.key, set())
         if not candidates and m.key in misspelt:  # "Klistchko" for "Klitschko"
             candidates = by_surname[misspelt[m.key]]
         if not candidates:
@@ -772,8 +784,8 @@ def _place_prefixed_targets(
     "New Orleans Saints". Not a place after the name: "Ford Canada" is a subsidiary of Ford.
 
     Only when the corpus has exactly one place-prefixed form of it, the short form is a name
-    and not a common word ("Southern"), and articles name both forms often enough: outlets
-    shorten a name they have just given in full.
+    (of anything but a place or a people) and not a common word ("Southern"), and articles
+    name both forms often enough: outlets shorten a name they have just given in full.
     """
     articles: dict[str, set[str]] = defaultdict(set)
     for m in rest:
@@ -781,7 +793,8 @@ def _place_prefixed_targets(
     places = {k for k, v in votes.items() if v["GPE"] > sum(v.values()) / 2}
     longer: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for k, v in votes.items():
-        if v["ORG"] <= sum(v.values()) / 2:
+        # An organisation or a venue (the tagger calls "Jacksonville Jaguars" a FAC too).
+        if v["ORG"] + v["FAC"] <= sum(v.values()) / 2:
             continue
         tokens = k.split()
         for cut in range(1, len(tokens)):
@@ -791,7 +804,10 @@ def _place_prefixed_targets(
     for short, forms in longer.items():
         if len(forms) != 1 or short not in votes:
             continue
-        if votes[short]["ORG"] <= sum(votes[short].values()) / 2:
+        # Any name but a place or a people: the tagger calls a bare team name a PRODUCT or a
+        # PERSON as often as an ORG ("Chargers", "Jaguars"); "Orleans" or "Korean" are not it.
+        v = votes[short]
+        if v["GPE"] + v["LOC"] + v["NORP"] >= sum(v.values()) / 2:
             continue
         if case and all(case.common(w) for w in short.split()):
             continue
@@ -804,8 +820,38 @@ def _place_prefixed_targets(
     return targets
 
 
-def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, str]:
-    """Acronym → its expansion, when the corpus has exactly one expansion with those initials.
+class _StoryNames:
+    """Which rare names surround a name: the story it is told in.
+
+    Only names of at most √N of the N articles count (at least 5): a country or "the White
+    House" is in every story, so sharing it says nothing (the threshold of the surname rule).
+    """
+
+    def __init__(self, names_in: dict[str, set[str]]) -> None:
+        self.names_in = names_in
+        self.df: Counter = Counter(k for keys in names_in.values() for k in keys)
+        self.rare = max(5.0, len(names_in) ** 0.5)
+
+    def around(self, articles: set[str]) -> set[str]:
+        return {k for a in articles for k in self.names_in[a] if self.df[k] <= self.rare}
+
+    def shared(self, a: set[str], b: set[str], exclude: set[str]) -> int:
+        """How many rare names the articles ``a`` and the articles ``b`` have in common."""
+        return len((self.around(a) & self.around(b)) - exclude)
+
+
+def _acronym_targets(
+    keys: list[str],
+    votes: dict[str, Counter],
+    articles_of: dict[str, set[str]],
+    story: _StoryNames | None = None,
+) -> dict[str, str]:
+    """Acronym → its expansion, when the corpus has exactly one expansion with those initials
+    and the two are named in one article or in one story (two rare names in common, as for
+    surnames): outlets spell an acronym out where they first use it or in the reports around
+    it, so an expansion of another story is someone else's ("CU" of Creighton University
+    sports reports is not the Cardiff University of a science story, "BBC" is not a
+    "Banstead Baptist Church", "FMC" not "Ford Motor Credit").
 
     Short words of the expansion may count whole ("us geological survey" → "usgs" as well as
     "ugs"), for expansions that embed an acronym; a name that embeds an acronym the corpus spells
@@ -822,7 +868,11 @@ def _acronym_targets(keys: list[str], votes: dict[str, Counter]) -> dict[str, st
     def grouped(k: str, e: str) -> bool:
         # "US Senate" holds the acronym; it does not spell it out.
         labelled = set(votes[e]) & GROUP_LABELS and set(votes[k]) & GROUP_LABELS
-        return bool(labelled) and k not in e.split()
+        ak, ae = articles_of.get(k, set()), articles_of.get(e, set())
+        together = not ak or not ae or bool(ak & ae)
+        if not together and story is not None:
+            together = story.shared(ak, ae, {k, e}) >= 2
+        return bool(labelled) and k not in e.split() and together
 
     acronyms = [k for k in keys if " " not in k and 2 <= len(k) <= 6 and k not in LEGAL_SUFFIXES]
     targets = {}

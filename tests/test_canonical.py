@@ -475,3 +475,64 @@ def test_majority_bearer_is_judged_in_the_same_period():
     )
     entity = dict(zip(out["article_id"], out["entity_id"], strict=True))
     assert entity["b1"] not in {entity["n0"], entity["r0"]}
+
+
+def test_an_acronym_joins_only_an_expansion_named_beside_it():
+    out, _ = _corpus(
+        {
+            "a1": ("Cardiff University opened a lab.", [("Cardiff University", "ORG")]),
+            "b1": ("CU beat Drake on Sunday.", [("CU", "ORG"), ("Drake", "ORG")]),
+            "b2": ("CU lost to Drake.", [("CU", "ORG"), ("Drake", "ORG")]),
+            "c1": (
+                "The National Transportation Safety Board (NTSB) said the NTSB would report.",
+                [("National Transportation Safety Board", "ORG"), ("NTSB", "ORG")],
+            ),
+            "c2": ("The NTSB blamed the pilot.", [("NTSB", "ORG")]),
+        }
+    )
+    assert not _same(out, "CU", "Cardiff University")  # never in one article: another CU
+    assert _same(out, "NTSB", "National Transportation Safety Board")
+
+
+def test_a_word_tagged_as_a_place_is_no_ones_given_name():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Palmer Fire crews came. The blaze in Palmer spread.",
+                [("Palmer Fire", "PERSON"), ("Palmer", "GPE")],
+            ),
+            "a2": (
+                "Jordan Smith spoke. Smith left Jordan.",
+                [("Jordan Smith", "PERSON"), ("Smith", "GPE"), ("Jordan", "GPE")],
+            ),
+        }
+    )
+    assert not _same(out, "Palmer", "Palmer Fire")
+    assert not _same(out, "Jordan", "Jordan Smith")
+    assert _same(out, "Smith", "Jordan Smith")  # tagged a place, it can still be a surname
+
+
+def test_a_team_tagged_as_a_product_or_person_joins_its_place_prefixed_name():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "The San Diego Chargers beat the Jacksonville Jaguars. The Chargers led.",
+                [
+                    ("San Diego Chargers", "ORG"),
+                    ("Jacksonville Jaguars", "FAC"),
+                    ("Chargers", "PRODUCT"),
+                ],
+            ),
+            "a2": (
+                "The Chargers and Jaguars met in San Diego.",
+                [("Chargers", "PRODUCT"), ("Jaguars", "PERSON"), ("San Diego", "GPE")],
+            ),
+            "a3": (
+                "The Jacksonville Jaguars won in Jacksonville. The Jaguars lead.",
+                [("Jacksonville Jaguars", "FAC"), ("Jacksonville", "GPE"), ("Jaguars", "PERSON")],
+            ),
+        }
+    )
+    assert _same(out, "Chargers", "San Diego Chargers")
+    assert _same(out, "Jaguars", "Jacksonville Jaguars")
+    assert not _same(out, "San Diego", "San Diego Chargers")

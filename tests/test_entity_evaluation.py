@@ -44,6 +44,18 @@ def test_match_same_text_else_longest_containing_or_contained():
     assert found[0].entity_id == "usgs"
 
 
+def test_containment_is_by_whole_words():
+    gold = [G("c", "d", 0, "I"), G("c", "d", 1, "He"), G("c", "d", 2, "Obama's team")]
+    published = [
+        P("d", "Los Angeles Times", "lat"),
+        P("d", "Mark Heller", "mh"),
+        P("d", "Obama", "o"),
+    ]
+    found = match_entity_mentions(gold, published)
+    assert 0 not in found and 1 not in found  # letters inside a name, not the name
+    assert found[2].entity_id == "o"
+
+
 def test_scores_against_chains_and_the_surface_peer():
     gold = [
         G("obama", "1_1ecb", 0, "Barack Obama"),
