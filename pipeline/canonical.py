@@ -101,7 +101,9 @@ NAME_PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van",
 GROUP_LABELS = frozenset({"GPE", "ORG", "LOC", "NORP", "FAC"})
 _NON_WORD = re.compile(r"[^\w\s-]")
 _SPACES = re.compile(r"\s+")
-_NICKNAME = re.compile(r"(?<=\w)\s+[\"“'‘][^\"“”'‘’]{1,30}[\"”'’]\s+(?=\w)")
+# A nickname in quotes or brackets between given names and surname: Vincent "The Chin"
+# Gigante, Kimani (Kiki) Gray.
+_NICKNAME = re.compile(r"(?<=\w)\s+[\"“'‘(]([^\"“”'‘’()]{1,30})[\"”'’)]\s+(?=\w)")
 _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
 
 
@@ -116,9 +118,15 @@ DESCRIPTOR_WORDS = (
 )
 
 
+# Abbreviated words of place names, a closed class like the legal forms: "Mt Cook" is
+# "Mount Cook". Not "St", which is both "Saint" and "Street".
+ABBREVIATED_FEATURES = {"mt": "mount", "mtn": "mountain", "ft": "fort"}
+
+
 @lru_cache(maxsize=1 << 16)
 def normalize_name(surface: str) -> str:
-    """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case.
+    """Comparison key of a surface form: no accents, dots, possessives, honorifics, or case;
+    abbreviated feature words spelt out ("Mt" → "mount").
 
     A generational suffix goes too: reports drop the "III" of "Anthony LaCalamita III" at will.
     Runs of single letters join, so "U. S.", "U.S." and "US" are one key ("u s" → "us").
@@ -139,6 +147,7 @@ def normalize_name(surface: str) -> str:
         else:
             tokens.append(tok)
             letters = single
+    tokens = [ABBREVIATED_FEATURES.get(t, t) for t in tokens]
     while len(tokens) > 1 and tokens[0] in HONORIFICS | {"the"}:
         tokens = tokens[1:]
     if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES:
@@ -365,6 +374,7 @@ def canonicalize(
         uf.find(k)
     _merge_spelling_variants(person_full, items, uf)
     _merge_same_role(items, person_full, uf)
+    _merge_nicknames(items, uf)
 
     cluster_of: dict[int, str] = {}
     for m in items:
@@ -546,6 +556,20 @@ def _merge_spelling_variants(person_full: list[str], items: list[_Mention], uf: 
             if len(fuller) == 1 or len({uf.find(b) for b in fuller}) == 1:
                 for b in fuller:
                     uf.union(a, b)
+
+
+def _merge_nicknames(items: list[_Mention], uf: _UnionFind) -> None:
+    """A one-word nickname is a given name the person goes by: Luis Gerardo "Jerry" Ortiz is
+    the Jerry Ortiz of other reports (a nickname of several words, "The Chin", is not)."""
+    for m in items:
+        if m.key not in uf.parent:
+            continue
+        nick = _NICKNAME.search(m.display)
+        if nick is None or " " in nick.group(1).strip():
+            continue
+        alias = normalize_name(f"{nick.group(1)} {m.key.split()[-1]}")
+        if alias != m.key and alias in uf.parent:
+            uf.union(m.key, alias)
 
 
 def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFind) -> None:

@@ -287,19 +287,30 @@ class WordCase:
 
 @lru_cache(maxsize=1 << 16)
 def inflections(word: str) -> frozenset[str]:
-    """The word and its regular English inflections, both ways (checks ↔ check ↔ checked).
+    """The word and its regular English inflections, both ways (checks ↔ check ↔ checked,
+    flips ↔ flipped).
 
     Stems and words of four letters or more only: "Tim" is not a form of "times".
     """
     stems = {word}
     for suffix in ("s", "es", "ed", "d", "ing"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            stems.add(word[: -len(suffix)])
+            stem = word[: -len(suffix)]
+            stems.add(stem)
+            if suffix in ("ed", "ing") and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stems.add(stem[:-1])  # "flipped" → "flip"
     out = set(stems)
     for stem in stems:
         if len(stem) >= 4:
             out.update({stem + "s", stem + "ed", stem + "d", stem + "ing"})
+            if _SHORT_SYLLABLE.search(stem):  # "flip" → "flipped", "flipping"
+                out.update({stem + stem[-1] + "ed", stem + stem[-1] + "ing"})
     return frozenset(out)
+
+
+# A stem ending in one short vowel and one consonant doubles it before -ed/-ing ("flip" →
+# "flipped"); w, x and y never double.
+_SHORT_SYLLABLE = re.compile(r"(?:^|[^aeiou])[aeiou][b-df-hj-np-tvz]$")
 
 
 def _is_figure(token: str, anywhere: bool = True) -> bool:

@@ -536,3 +536,23 @@ def test_a_team_tagged_as_a_product_or_person_joins_its_place_prefixed_name():
     assert _same(out, "Chargers", "San Diego Chargers")
     assert _same(out, "Jaguars", "Jacksonville Jaguars")
     assert not _same(out, "San Diego", "San Diego Chargers")
+
+
+def test_a_one_word_nickname_is_a_given_name_the_person_goes_by():
+    out, _ = _corpus(
+        {
+            "a1": (
+                'Luis Gerardo "Jerry" Ortiz was killed.',
+                [('Luis Gerardo "Jerry" Ortiz', "PERSON")],
+            ),
+            "a2": ("Jerry Ortiz was a deputy.", [("Jerry Ortiz", "PERSON")]),
+            "a3": ("Kimani (Kiki) Gray was shot.", [("Kimani (Kiki) Gray", "PERSON")]),
+            "a4": ("Kimani Gray was 16.", [("Kimani Gray", "PERSON")]),
+            "a5": ('Vincent "The Chin" Gigante died.', [('Vincent "The Chin" Gigante', "PERSON")]),
+            "a6": ("Chin Gigante is someone else.", [("Chin Gigante", "PERSON")]),
+        }
+    )
+    assert _same(out, 'Luis Gerardo "Jerry" Ortiz', "Jerry Ortiz")
+    assert _same(out, "Kimani (Kiki) Gray", "Kimani Gray")
+    assert not _same(out, 'Vincent "The Chin" Gigante', "Chin Gigante")  # two words: no name
+    assert normalize_name("Mt. Cook") == normalize_name("Mount Cook") == "mount cook"
