@@ -415,7 +415,7 @@ def canonicalize(
     names_in: dict[str, set[str]] = defaultdict(set)  # article → the names it holds
     for m in items:
         names_in[m.article_id].add(cluster_of.get(m.index, m.key))
-    story = _StoryNames(names_in)
+    story = _StoryNames(names_in, articles_of)
     targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
     for k, t in _spelling_variant_targets(org_votes).items():
@@ -851,17 +851,29 @@ class _StoryNames:
     House" is in every story, so sharing it says nothing (the threshold of the surname rule).
     """
 
-    def __init__(self, names_in: dict[str, set[str]]) -> None:
+    def __init__(self, names_in: dict[str, set[str]], articles_of: dict[str, set[str]]) -> None:
         self.names_in = names_in
+        self.articles_of = articles_of
         self.df: Counter = Counter(k for keys in names_in.values() for k in keys)
         self.rare = max(5.0, len(names_in) ** 0.5)
+        self._around: dict[str, set[str]] = {}
 
-    def around(self, articles: set[str]) -> set[str]:
-        return {k for a in articles for k in self.names_in[a] if self.df[k] <= self.rare}
+    def around(self, name: str) -> set[str]:
+        """The rare names of the articles that name ``name`` (once per name: linear overall)."""
+        found = self._around.get(name)
+        if found is None:
+            found = {
+                k
+                for a in self.articles_of.get(name, ())
+                for k in self.names_in[a]
+                if self.df[k] <= self.rare
+            }
+            self._around[name] = found
+        return found
 
-    def shared(self, a: set[str], b: set[str], exclude: set[str]) -> int:
-        """How many rare names the articles ``a`` and the articles ``b`` have in common."""
-        return len((self.around(a) & self.around(b)) - exclude)
+    def shared(self, a: str, b: str) -> int:
+        """How many rare names (other than themselves) the articles of ``a`` and ``b`` share."""
+        return len((self.around(a) & self.around(b)) - {a, b})
 
 
 def _acronym_targets(
@@ -895,7 +907,7 @@ def _acronym_targets(
         ak, ae = articles_of.get(k, set()), articles_of.get(e, set())
         together = not ak or not ae or bool(ak & ae)
         if not together and story is not None:
-            together = story.shared(ak, ae, {k, e}) >= 2
+            together = story.shared(k, e) >= 2
         return bool(labelled) and k not in e.split() and together
 
     acronyms = [k for k in keys if " " not in k and 2 <= len(k) <= 6 and k not in LEGAL_SUFFIXES]
