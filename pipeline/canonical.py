@@ -436,7 +436,13 @@ def canonicalize(
     groups: dict[tuple[str, str], list[_Mention]] = defaultdict(list)
     for cluster, ms in members.items():
         name = _canonical_name(ms)
-        label = _vote_label(ms, person_allowed=not has_figure(name))
+        voters = ms
+        if cluster in uf.parent:
+            # A person's full names vote, not the bare surnames that joined them: the tagger
+            # calls a bare "Thompson" of boxing reports an ORG more often than a person, and
+            # the cluster exists because its full names are tagged PERSON.
+            voters = [m for m in ms if " " in m.key] or ms
+        label = _vote_label(voters, person_allowed=not has_figure(name) and not _legal(name))
         id_key = normalize_name(name) or cluster
         marker = generation(name)
         if marker and cluster.endswith(f" {marker}"):  # "Jr" and "Sr" kept apart above
@@ -942,8 +948,15 @@ def _acronym_targets(
     return targets
 
 
+def _legal(name: str) -> bool:
+    """A name with a legal form ("Carrozzeria Bertone S.p.A.") is a company, never a person."""
+    tokens = normalize_name(name).split()
+    return len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES
+
+
 def _vote_label(ms: list[_Mention], person_allowed: bool = True) -> str:
-    """The most frequent label, PERSON winning ties; never PERSON for a name with a figure."""
+    """The most frequent label, PERSON winning ties; never PERSON for a name with a figure or
+    a legal form."""
     counts = Counter(m.ner_label for m in ms)
     if not person_allowed:
         counts.pop("PERSON", None)

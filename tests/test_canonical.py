@@ -556,3 +556,23 @@ def test_a_one_word_nickname_is_a_given_name_the_person_goes_by():
     assert _same(out, "Kimani (Kiki) Gray", "Kimani Gray")
     assert not _same(out, 'Vincent "The Chin" Gigante', "Chin Gigante")  # two words: no name
     assert normalize_name("Mt. Cook") == normalize_name("Mount Cook") == "mount cook"
+
+
+def test_a_persons_full_names_decide_the_label_and_a_legal_form_is_never_a_person():
+    out, entities = _corpus(
+        {
+            "a1": (
+                "Tony Thompson fights. Thompson trained. Thompson won. Thompson left.",
+                [
+                    ("Tony Thompson", "PERSON"),
+                    ("Thompson", "ORG"),
+                    ("Thompson", "ORG"),
+                    ("Thompson", "ORG"),
+                ],
+            ),
+            "a2": ("Airgas Inc said so.", [("Airgas Inc", "PERSON")]),
+        }
+    )
+    labels = dict(zip(entities["name"], entities["label"], strict=True))
+    assert labels == {"Tony Thompson": "PERSON", "Airgas Inc": "ORG"}
+    assert out["entity_id"].nunique() == 2
