@@ -98,6 +98,12 @@ class Warehouse(dg.ConfigurableResource):
         if self._open:
             return
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
+        aside = storage.set_aside_unreadable(self.working_path)
+        if aside is not None and log:
+            log(
+                f"{self.working_path} was written by a newer DuckDB; moved it to {aside} and "
+                "rebuilding the working state from the input folder"
+            )
         deadline = time.monotonic() + timeout_s
         said = False
         while True:

@@ -309,10 +309,13 @@ def _rare_products(
     held = np.bincount(rows.indices, minlength=matrix.shape[1])
     rare = (held >= 2) & (held <= max_df)
     index = _restricted(rows, rare).T.tocsr()
-    common = _restricted(rows, ~rare)
-    common.indices = (np.cumsum(~rare) - 1)[common.indices]  # compact column numbers
+    # The rest of a cosine comes from terms held by more than max_df rows; a term held by one
+    # row only adds nothing to any pair, so leaving those out changes no sum.
+    frequent = held > max_df
+    common = _restricted(rows, frequent)
+    common.indices = (np.cumsum(frequent) - 1)[common.indices]  # compact column numbers
     common = sp.csr_matrix(
-        (common.data, common.indices, common.indptr), shape=(len(among), int((~rare).sum()))
+        (common.data, common.indices, common.indptr), shape=(len(among), int(frequent.sum()))
     )
     local = np.full(matrix.shape[0], -1, dtype=np.int64)
     local[among] = np.arange(len(among))

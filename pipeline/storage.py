@@ -322,11 +322,47 @@ def check_output_path(published_path: str | os.PathLike[str]) -> None:
         return
     if not path.is_file():
         raise OutputPathError(f"NEWS_DUCKDB_PATH {path} exists and is not a regular file")
+    if written_by_newer_duckdb(path):
+        raise OutputPathError(
+            f"{path} was written by a newer DuckDB than the one this Wirehouse runs (DuckDB "
+            f"{duckdb.__version__}), which cannot read it. Move it away: Wirehouse rebuilds it "
+            "from the input folder, and the old file stays readable with the newer DuckDB."
+        )
     if not _is_wirehouse_file(path):
         raise OutputPathError(
             f"{path} exists and was not created by Wirehouse; refusing to replace it. Choose "
             "another NEWS_DUCKDB_PATH or move that file away."
         )
+
+
+def written_by_newer_duckdb(path: str | os.PathLike[str]) -> bool:
+    """Whether an existing file is a DuckDB database in a storage format newer than this DuckDB
+    reads (DuckDB files open in the version that wrote them or a later one, never an earlier)."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as exc:
+        return "newer version of duckdb" in str(exc).lower()
+    except duckdb.Error:
+        return False
+    return False
+
+
+def set_aside_unreadable(working_path: str | os.PathLike[str]) -> Path | None:
+    """Move a working database written by a newer DuckDB out of the way, and say where.
+
+    The working database is a cache of per-article work that the next run rebuilds from the
+    input folder, so a format this DuckDB cannot read is renamed (never deleted) rather than
+    stopping every run.
+    """
+    path = Path(working_path)
+    if not path.exists() or not written_by_newer_duckdb(path):
+        return None
+    aside = path.with_name(f"{path.name}.newer-duckdb-{int(time.time())}")
+    os.replace(path, aside)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        os.replace(wal, aside.with_name(aside.name + ".wal"))
+    return aside
 
 
 def _is_wirehouse_file(path: Path) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -84,3 +86,37 @@ def test_run_refuses_a_foreign_output_before_any_work(tmp_path):
     assert not run.result.success
     assert other_app.read_bytes() == before
     assert not storage.working_path_for(other_app).exists()  # nothing was processed
+
+
+NEWER_FORMAT = Path(__file__).parent / "fixtures" / "written-by-duckdb-2.0.1.duckdb.gz"
+
+
+def _newer_duckdb_file(path: Path) -> bytes:
+    """A real DuckDB 2.0.1 file (one table), which DuckDB 1.5 cannot open."""
+    data = gzip.decompress(NEWER_FORMAT.read_bytes())
+    path.write_bytes(data)
+    return data
+
+
+def test_files_of_a_newer_duckdb_get_a_clear_error_and_the_cache_is_set_aside(tmp_path):
+    """After an upgrade that pins an older DuckDB, the published file is left alone with an
+    error that says why and what to do; the working database (a cache) is renamed, not lost,
+    and rebuilt from the input folder."""
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    published = tmp_path / "news.duckdb"
+    working = storage.working_path_for(published)
+    old_published, old_working = _newer_duckdb_file(published), _newer_duckdb_file(working)
+    assert storage.written_by_newer_duckdb(published)
+
+    with pytest.raises(storage.OutputPathError, match="written by a newer DuckDB"):
+        storage.check_output_path(published)
+    assert not run_pipeline(articles, published).result.success
+    assert published.read_bytes() == old_published  # untouched
+
+    published.rename(tmp_path / "news.duckdb.old")  # what the error tells the user to do
+    run = run_pipeline(articles, published)
+    assert run.result.success
+    aside = list(tmp_path.glob(f"{working.name}.newer-duckdb-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == old_working
+    assert len(run.query("SELECT * FROM articles")) == 5
