@@ -161,3 +161,110 @@ def test_officials_are_told_by_the_words_around_their_name():
     assert not is_official_mention(text, start, start + len("Misty Nunley"))
     text = "Steve Cooley, the district attorney, said"
     assert is_official_mention(text, 0, len("Steve Cooley"))
+
+
+def _frames(specs: list[dict]) -> tuple[pd.DataFrame, ...]:
+    """events, event_mentions, articles, entity_mentions: one article per event, its headline
+    and lead as given, its names as PERSON mentions placed in the text."""
+    events, mentions, articles, named = [], [], [], []
+    for i, spec in enumerate(specs):
+        event_id, article_id = f"evt_{i:02d}", f"art_{i:02d}"
+        text = spec["title"] + "\n" + " and ".join(spec["names"]) + " were named."
+        events.append(
+            {
+                "event_id": event_id,
+                "event_type": spec.get("type", "ASSAULT"),
+                "event_date": spec.get("day"),
+                "date_precision": "day" if spec.get("day") else None,
+                "first_reported": spec.get("day"),
+                "title": spec["title"],
+            }
+        )
+        mentions.append({"event_id": event_id, "article_id": article_id, "is_primary": True})
+        articles.append(
+            {
+                "article_id": article_id,
+                "title": spec["title"],
+                "text": text,
+                "published_date": spec.get("day"),
+                "source": f"outlet{i}",
+                "duplicate_of": None,
+            }
+        )
+        for name in spec["names"]:
+            start = text.index(name)
+            named.append(
+                {
+                    "article_id": article_id,
+                    "entity_id": "ent_" + name.replace(" ", "_"),
+                    "label": "PERSON",
+                    "start_char": start,
+                    "end_char": start + len(name),
+                    "text": name,
+                }
+            )
+    return tuple(pd.DataFrame(rows) for rows in (events, mentions, articles, named))
+
+
+def _threads(specs: list[dict]) -> list[set[int]]:
+    from pipeline.threads import thread_events
+
+    anchor = thread_events(*_frames(specs))
+    groups: dict[str, set[int]] = {}
+    for event_id, a in anchor.items():
+        groups.setdefault(a, set()).add(int(event_id[4:]))
+    return sorted((g for g in groups.values() if len(g) > 1), key=min)
+
+
+def test_a_follow_up_needs_a_cue_two_specific_names_and_a_later_date():
+    from datetime import date
+
+    shooting = {"title": "Man shot dead on Elm Street", "day": date(2015, 3, 2)}
+    plea = {"title": "Suspect pleads guilty in Elm Street killing", "day": date(2015, 9, 1)}
+    names = ["Ann Berry", "Carl Dunn"]
+    assert _threads([{**shooting, "names": names}, {**plea, "names": names}]) == [{0, 1}]
+    # one shared name is what look-alikes share by chance
+    assert _threads([{**shooting, "names": names[:1]}, {**plea, "names": names[:1]}]) == []
+    # no follow-up cue: a second shooting naming the same two people is a new happening
+    again = {**shooting, "day": date(2015, 9, 1), "names": names}
+    assert _threads([{**shooting, "names": names}, again]) == []
+    # the cue on the earlier report does not make the later one its follow-up
+    early_plea = {**plea, "day": date(2015, 1, 5), "names": names}
+    assert _threads([{**shooting, "names": names}, early_plea]) == []
+    # undated reports cannot be placed after the happening
+    undated = {**plea, "day": None, "names": names}
+    assert _threads([{**shooting, "names": names}, undated]) == []
+    # a visit has no plea to follow
+    visit = {**shooting, "type": "CONSULT", "names": names}
+    assert _threads([visit, {**plea, "names": names}]) == []
+
+
+def test_names_spread_over_many_events_are_a_beats_not_an_incidents():
+    """Two names shared by five look-alike shootings and their charge reports (a spokesman and
+    a detective the tagger did not flag) link nothing: each is held by more than
+    MAX_EVENTS_PER_NAME events, so the index never pairs on them."""
+    from datetime import date
+
+    from pipeline.threads import MAX_EVENTS_PER_NAME
+
+    beat = ["Dale Ross", "Gina Tate"]
+    specs = []
+    for k in range(5):
+        specs.append({"title": f"Man shot on {k}th Street", "day": date(2016, 1, 1 + k)})
+        specs.append(
+            {"title": f"Two charged in {k}th Street shooting", "day": date(2016, 2, 1 + k)}
+        )
+    specs = [{**s, "names": beat} for s in specs]
+    assert len(specs) > MAX_EVENTS_PER_NAME
+    assert _threads(specs) == []
+    # with a victim's name of its own, each charge report joins its own shooting only
+    for k in range(5):
+        victim = f"Victim Number{k}"
+        specs[2 * k] = {**specs[2 * k], "names": [*beat, victim]}
+        specs[2 * k + 1] = {**specs[2 * k + 1], "names": [*beat, victim]}
+    assert _threads(specs) == []  # one specific name is not enough ...
+    for k in range(5):
+        suspect = f"Suspect Number{k}"
+        for j in (2 * k, 2 * k + 1):
+            specs[j] = {**specs[j], "names": [*specs[j]["names"], suspect]}
+    assert _threads(specs) == [{2 * k, 2 * k + 1} for k in range(5)]  # ... two are
