@@ -60,7 +60,7 @@ from pipeline.sentences import split_sentences
 # follow-ups rarely spans more events than this (the shooting, the arrest, the charges, the
 # hearing, the plea). Story B-cubed F1 (benchmarks/dedup_stability.py): GVC 0.992 for 2 to 4
 # (odd/even halves 1.000/0.983), 0.988 from 6 on (look-alikes of one city share more names);
-# ECB+ 0.965 at 2 (a murder, its confession and its verdict are three events), 0.967
+# ECB+ 0.965 at 2 (one follow-up link fewer), 0.967
 # (0.958/0.975) from 3 to 10.
 MAX_EVENTS_PER_NAME = 4
 # Evidence a link needs beyond the follow-up cue: two shared specific names, or one and a
