@@ -237,6 +237,9 @@ def test_a_follow_up_needs_a_cue_two_specific_names_and_a_later_date():
     # a visit has no plea to follow
     visit = {**shooting, "type": "CONSULT", "names": names}
     assert _threads([visit, {**plea, "names": names}]) == []
+    # and a business happening reported later is no follow-up, whatever its words
+    results = {**plea, "type": "BUSINESS", "title": "Elm Street Co charges hit profit"}
+    assert _threads([{**shooting, "names": names}, {**results, "names": names}]) == []
 
 
 def test_names_spread_over_many_events_are_a_beats_not_an_incidents():
