@@ -28,7 +28,7 @@ participant counts one, a back-reference one): one shared name alone is what loo
 by chance (measured on GVC: linking every pair sharing a person dropped story B-cubed F1 to
 0.90; without the cue, with every other rule kept, 0.967 and pairwise 0.886; without
 back-references 0.989). Both events must be dated (an undated report cannot be placed after a
-happening; letting undated ones link drops ECB+ from 0.967 to 0.942), the earlier one must be of
+happening; letting undated ones link drops ECB+ from 0.968 to 0.944), the earlier one must be of
 a kind that has legal follow-ups (:data:`FOLLOWED_TYPES`), and each follow-up joins one earlier
 event only, so the links form a forest and one report never bridges two look-alikes.
 
@@ -60,21 +60,21 @@ from pipeline.sentences import split_sentences
 # follow-ups rarely spans more events than this (the shooting, the arrest, the charges, the
 # hearing, the plea). Story B-cubed F1 (benchmarks/dedup_stability.py): GVC 0.992 for 2 to 4
 # (odd/even halves 1.000/0.983), 0.988 from 6 on (look-alikes of one city share more names);
-# ECB+ 0.965 at 2 (one follow-up link fewer), 0.967
-# (0.958/0.975) from 3 to 10.
+# ECB+ 0.967 at 2 (one follow-up link fewer), 0.968
+# (0.960/0.975) from 4 on.
 MAX_EVENTS_PER_NAME = 4
 # Evidence a link needs beyond the follow-up cue: two shared specific names, or one and a
 # back-reference. One shared name is what look-alikes of one city share by chance: at 1, GVC
 # story B-cubed F1 falls to 0.973 (pairwise 0.922), at 3 it is 0.989 (the Tulsa murder and its
-# hearings share one name and a back-reference); ECB+ 0.967 at 1, 2 and 3.
+# hearings share one name and a back-reference); ECB+ 0.968 at 1, 2 and 3.
 LINK_EVIDENCE = 2
 # A follow-up within this time of its happening: a trial can come two or three years later
-# (ECB+: a deputy's murder in 2005, the death sentence in 2007). ECB+ 0.960 at one year, 0.967 at
+# (ECB+: a deputy's murder in 2005, the death sentence in 2007). ECB+ 0.961 at one year, 0.968 at
 # three; GVC 0.992 at both.
 MAX_THREAD_GAP = timedelta(days=3 * 365)
 # The headline and the first sentences say what a report is about; further down, a shooting
 # report tells its victim's earlier arrests. GVC and ECB+ story B-cubed F1 are the same for 1 to
-# 3 sentences and fall from 5 on (0.992 -> 0.988, 0.967 -> 0.960).
+# 3 sentences and fall from 5 on (0.992 -> 0.988, 0.968 -> 0.961).
 LEAD_SENTENCES = 3
 LEAD_CHARS = 2000  # far more than three sentences of any report
 CAST_LABELS = frozenset({"PERSON", "ORG", "FAC", "LOC", "WORK_OF_ART", "EVENT", "PRODUCT"})
