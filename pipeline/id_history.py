@@ -1,10 +1,11 @@
 """Where a saved event or entity id went: the id-history tables.
 
-Ids are derived from content (an event's earliest report, an entity's canonical name), so a full
-rebuild and an incremental run give the same ids. Content can still move an id: a backfilled
-report older than all others re-anchors an event, two events merge, an entity's best name
-changes. Whenever an id that existed disappears, one row records which id now holds most of what
-it held, so a bookmark, a join in a user's own table or an alert can follow it.
+Ids are derived from content (an event's earliest report, an entity's earliest mention), so a
+full rebuild and an incremental run give the same ids. Content can still move an id: a backfilled
+report older than all others re-anchors an event or an entity, two events or entities merge, an
+entity's earliest mention is given to another entity. Whenever an id that existed disappears,
+one row records which id now holds most of what it held, so a bookmark, a join in a user's own
+table or an alert can follow it.
 """
 
 from __future__ import annotations
