@@ -11,8 +11,14 @@ from pipeline.id_history import moved_ids, record_changes
 from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
 from pipeline.resources import Warehouse
-from pipeline.schemas import EVENT_ID_HISTORY, EVENT_MENTIONS, EVENTS, STORIES
-from pipeline.threads import build_stories, write_article_stories
+from pipeline.schemas import (
+    EVENT_ID_HISTORY,
+    EVENT_MENTIONS,
+    EVENTS,
+    STORIES,
+    STORY_ID_HISTORY,
+)
+from pipeline.threads import build_stories, moved_story_ids, write_article_stories
 
 EVENT_CANDIDATES = "event_candidates"
 MENTION_KEY = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
@@ -80,6 +86,7 @@ def event_candidates(
         table_spec(EVENT_MENTIONS, "events", ["event_candidates"]),
         table_spec(EVENT_ID_HISTORY, "events", ["event_candidates"]),
         table_spec(STORIES, "events", ["event_candidates"]),
+        table_spec(STORY_ID_HISTORY, "events", ["event_candidates"]),
     ],
 )
 def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse):
@@ -98,6 +105,7 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
         # Incident threads: a happening and its follow-ups (pipeline/threads.py).
         stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)
         events["story_id"] = events["event_id"].map(story_of_event)
+        moved_stories = moved_story_ids(con, mentions, story_of_event, MENTION_KEY)
         moved = moved_ids(con, EVENT_MENTIONS.name, mentions, "event_id", MENTION_KEY)
         with storage.transaction(con):  # all three tables or none
             record_changes(con, EVENT_ID_HISTORY, moved)
@@ -108,6 +116,7 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 mentions,
                 order_by=["article_id", "sentence_index", "event_id"],
             )
+            record_changes(con, STORY_ID_HISTORY, moved_stories)
             write_article_stories(con, story_of_article)
             storage.write_table(con, STORIES, stories, order_by=["story_id"])
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
@@ -131,6 +140,9 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "multi_event_stories": dg.MetadataValue.int(int((stories["n_events"] > 1).sum())),
         },
     )
+    yield dg.MaterializeResult(
+        asset_key="story_id_history", metadata=id_history_metadata(moved_stories)
+    )
 
 
 event_candidates_quality = gate_check(
@@ -147,6 +159,9 @@ stories_quality = gate_check(
     "stories",
     "Unique ids; every event in exactly one story; counts reconcile with events and mentions; "
     "every article carries its main happening's story.",
+)
+story_id_history_quality = gate_check(
+    "story_id_history", "Every moved id says why; only retired ids lack a successor."
 )
 event_mentions_quality = gate_check(
     "event_mentions",

@@ -43,6 +43,7 @@ ALL_CHECKS = [
     events.event_mentions_quality,
     events.event_id_history_quality,
     events.stories_quality,
+    events.story_id_history_quality,
     *summaries.summary_checks,
     publish.news_database_quality,
 ]

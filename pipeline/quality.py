@@ -368,7 +368,7 @@ def suites(min_articles: int = 1) -> dict[str, Suite]:
                     *_true("successor_iff_not_retired", "id_changed"),
                 ),
             )
-            for table in ("event_id_history", "entity_id_history")
+            for table in ("event_id_history", "entity_id_history", "story_id_history")
         },
         "daily_entity_counts": Suite(
             "daily_entity_counts",

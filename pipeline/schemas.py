@@ -141,8 +141,9 @@ ENTITIES = TableSchema(
         _c(
             "entity_id",
             "VARCHAR",
-            "Id derived from label and canonical name: the same in every run and rebuild while "
-            "the name holds; entity_id_history follows it when it changes.",
+            "Id derived from the entity's earliest mention (publication date, undated last): "
+            "kept as later articles and fuller names join, the same in a rebuild; "
+            "entity_id_history follows it when it moves.",
             False,
         ),
         _c("name", "VARCHAR", "Canonical (most complete, most frequent) name.", False),
@@ -189,7 +190,7 @@ STORIES = TableSchema(
             "story_id",
             "VARCHAR",
             "Id of the thread, a hash of its earliest event's id: kept as follow-ups join, equal "
-            "in a full rebuild.",
+            "in a full rebuild; story_id_history follows it when it moves.",
             False,
         ),
         _c("title", "VARCHAR", "Headline of the earliest report of its first happening.", False),
@@ -310,6 +311,7 @@ def _id_history(name: str, what: str) -> TableSchema:
 
 EVENT_ID_HISTORY = _id_history("event_id_history", "event")
 ENTITY_ID_HISTORY = _id_history("entity_id_history", "entity")
+STORY_ID_HISTORY = _id_history("story_id_history", "story")
 
 PUBLISHED_TABLES: tuple[TableSchema, ...] = (
     RAW_ARTICLES,
@@ -326,6 +328,7 @@ PUBLISHED_TABLES: tuple[TableSchema, ...] = (
     ENTITY_COOCCURRENCE,
     EVENT_ID_HISTORY,
     ENTITY_ID_HISTORY,
+    STORY_ID_HISTORY,
 )
 
 BY_NAME = {t.name: t for t in PUBLISHED_TABLES}

@@ -52,7 +52,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from pipeline import storage
 from pipeline.dates import as_date
+from pipeline.id_history import id_changes
 from pipeline.sentences import split_sentences
 
 # A name held by the primary reports of more events than this is a beat's furniture (a police
@@ -505,3 +507,32 @@ def write_article_stories(con: duckdb.DuckDBPyConnection, story_of_article: dict
         )
     finally:
         con.unregister("_article_stories")
+
+
+def moved_story_ids(
+    con: duckdb.DuckDBPyConnection,
+    mentions: pd.DataFrame,
+    story_of_event: dict[str, str],
+    key_columns: list[str],
+) -> pd.DataFrame:
+    """Story ids that disappear with this run, and where their reports went (``id_changes``).
+
+    Keyed on the event mentions, as event ids are: a story is followed through the sentences that
+    report it, so a bookmarked story can be followed when an older report re-anchors it or it
+    merges into an older story. The previous ids come from the working ``events`` and
+    ``event_mentions`` (none before the first run that wrote stories).
+    """
+    columns = [*key_columns, "story_id"]
+    previous = pd.DataFrame(columns=columns)
+    if storage.table_exists(con, "events") and storage.table_exists(con, "event_mentions"):
+        has_story = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'events' "
+            "AND column_name = 'story_id' AND schema_name = 'main'"
+        ).fetchone()[0]
+        if has_story:
+            cols = ", ".join(f'm."{c}"' for c in key_columns)
+            previous = con.execute(
+                f"SELECT {cols}, e.story_id FROM event_mentions m JOIN events e USING (event_id)"
+            ).df()
+    current = mentions[key_columns].assign(story_id=mentions["event_id"].map(story_of_event))
+    return id_changes(previous, current, "story_id", key_columns)

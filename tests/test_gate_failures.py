@@ -148,6 +148,13 @@ CASES = [
         "id_changed",
     ),
     (
+        "story_id_history_quality",
+        "story_id_history",
+        "story_id_history",
+        "INSERT INTO story_id_history VALUES ('sty_x', NULL, current_timestamp, 'split')",
+        "successor_iff_not_retired",
+    ),
+    (
         "entity_id_history_quality",
         "entity_id_history",
         "entity_id_history",

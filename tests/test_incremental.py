@@ -52,7 +52,7 @@ class Feed:
         return result.run_requests
 
 
-ID_HISTORY = {"event_id_history", "entity_id_history"}  # a log of earlier versions
+ID_HISTORY = {"event_id_history", "entity_id_history", "story_id_history"}  # earlier versions
 
 
 def _without_timestamps(tables):

@@ -271,3 +271,24 @@ def test_names_spread_over_many_events_are_a_beats_not_an_incidents():
         for j in (2 * k, 2 * k + 1):
             specs[j] = {**specs[j], "names": [*specs[j]["names"], suspect]}
     assert _threads(specs) == [{2 * k, 2 * k + 1} for k in range(5)]  # ... two are
+
+
+@needs_gvc
+def test_a_backfilled_older_report_reanchors_the_story_and_the_history_says_where(tmp_path):
+    """The hearings arrive first; the murder they follow up is backfilled: the story's id moves
+    to the murder's anchor, and story_id_history leads the old id there."""
+    inbox, db = tmp_path / "inbox", tmp_path / "news.duckdb"
+    _copy(TULSA_HEARINGS, inbox)
+    assert run_pipeline(inbox, db).result.success
+    before = _story_of(db)
+    assert before[TULSA_HEARINGS[0]] == before[TULSA_HEARINGS[1]]
+    _copy([TULSA_MURDER], inbox)
+    assert run_pipeline(inbox, db).result.success
+    after = _story_of(db)
+    assert len({after[d] for d in [TULSA_MURDER, *TULSA_HEARINGS]}) == 1
+    old, new = before[TULSA_HEARINGS[0]], after[TULSA_MURDER]
+    assert old != new
+    history = snapshot(db)["story_id_history"]
+    row = history[history["old_id"] == old]
+    assert row["new_id"].tolist() == [new]
+    assert row["reason"].tolist() == ["re-anchored"]
