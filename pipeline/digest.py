@@ -12,6 +12,7 @@ import io
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 TOP_STORIES = 15
@@ -94,25 +95,42 @@ def _events_chart(timeline: pd.DataFrame) -> str:
     days = pd.to_datetime(timeline["day"])
     monthly = (days.max() - days.min()).days > LONG_SPAN_DAYS
     bucket = days.dt.to_period("M").dt.to_timestamp() if monthly else days
-    table = timeline.assign(day=bucket).pivot_table(
-        index="day", columns="event_type", values="n_events", aggfunc="sum", fill_value=0
-    ).sort_index()
+    table = (
+        timeline.assign(day=bucket)
+        .pivot_table(
+            index="day", columns="event_type", values="n_events", aggfunc="sum", fill_value=0
+        )
+        .sort_index()
+    )
     order = table.sum().sort_values(ascending=False).index
     table = table[order]
+    # Every day (month) of the span, empty ones included, so that each type is one filled step
+    # area rather than a bar per day: one artist per type instead of one per bar. Bars cost a
+    # patch each (1,560 bars of 10k wire articles: 1.3 s of the 1.4 s digest).
+    step = "MS" if monthly else "D"
+    span = pd.date_range(table.index.min(), table.index.max(), freq=step)
+    table = table.reindex(span, fill_value=0)
+    edges = pd.date_range(span[0], periods=len(span) + 1, freq=step).to_numpy()
     fig, ax = _figure()
-    bottom = None
+    bottom = np.zeros(len(table) + 1)
     cmap = _colormap()
     for k, column in enumerate(table.columns):
-        values = table[column].to_numpy()
-        ax.bar(
-            pd.to_datetime(table.index),
-            values,
-            bottom=bottom,
+        values = table[column].to_numpy(dtype=float)
+        top = bottom + np.r_[values, values[-1:]]
+        held = np.r_[values, 0.0] > 0
+        held[1:] |= held[:-1]  # a step is drawn between its two edges
+        ax.fill_between(
+            edges,
+            bottom,
+            top,
+            where=held,
+            step="post",
             label=str(column),
             color=cmap(k % TYPE_COLORS),
-            width=25 if monthly else 0.9,
+            linewidth=0,
         )
-        bottom = values if bottom is None else bottom + values
+        bottom = top
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("events per month" if monthly else "events per day")
     ax.legend(fontsize=7, ncol=4, loc="upper left", frameon=False)
     return _svg(fig)
