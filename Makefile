@@ -29,13 +29,13 @@ $(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
 	cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pipeline.run
+	$(BIN)/python -m assets.run
 
 # Re-process some files (paths relative to NEWS_ARTICLES_DIR) and refresh every table:
 #   make backfill FILES="001_f4281a91e2095c68.txt 003_6ff26e526b4dd854.txt"
 # Without FILES every file is re-processed (same as `make run`).
 backfill: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pipeline.run $(FILES)
+	$(BIN)/python -m assets.run $(FILES)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,12 +53,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 eval: $(STAMP)
-	$(BIN)/python -m pipeline.evaluate $(CORPUS)
+	$(BIN)/python -m assets.evaluate $(CORPUS)
 
 # Both labelled corpora in turn (each is skipped when absent).
 EVAL_CORPORA ?= ../shared/corpora/ecbplus-dev ../shared/corpora/gvc-dev
 eval-all: $(STAMP)
-	@for corpus in $(EVAL_CORPORA); do $(BIN)/python -m pipeline.evaluate $$corpus || exit 1; done
+	@for corpus in $(EVAL_CORPORA); do $(BIN)/python -m assets.evaluate $$corpus || exit 1; done
 
 # Speed and memory on N Reuters articles against a naive script and spaCy's ceiling (figures only):
 #   make bench N=2000

@@ -11,7 +11,7 @@ from pipeline.schemas import PUBLISHED_TABLES
 PUBLISHED_ASSET_DEPS = [t.name for t in PUBLISHED_TABLES]
 SHRINK_REMEDY = (
     "more than {share:.0%} of those rows vanished although their files did not: re-read every "
-    "file (python -m pipeline.run --rescan-all) to restore them, or, if the loss is intended, "
+    "file (python -m assets.run --rescan-all) to restore them, or, if the loss is intended, "
     f"publish it once with {shrinkage.SHRINK_ENV}=1"
 )
 
@@ -43,9 +43,7 @@ def news_database(
         shrunk = (
             []
             if problems
-            else shrinkage.measure(
-                con, warehouse.published, articles_folder.root, PUBLISHED_TABLES
-            )
+            else shrinkage.measure(con, warehouse.published, articles_folder.root, PUBLISHED_TABLES)
         )
     unexplained = shrinkage.problems(shrunk, max_share)
     if unexplained:

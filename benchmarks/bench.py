@@ -31,7 +31,7 @@ wire dateline (``SALVADOR, Feb 26 -``, kept as is so it stays a valid date) repl
 Then, each in its own subprocess so memory is measured per process tree:
 
 1. naive and ceiling as above (``--skip-naive`` / ``--skip-ceiling`` leave them out: ``nan``);
-2. **wirehouse cold**: ``python -m pipeline.run`` on a fresh, empty store, exactly as a user
+2. **wirehouse cold**: ``python -m assets.run`` on a fresh, empty store, exactly as a user
    runs it (``NEWS_ARTICLES_DIR``, ``NEWS_DUCKDB_PATH``, ``DAGSTER_HOME`` holding a copy of
    ``deploy/dagster.yaml``); wall time of the whole subprocess;
 3. **incremental**: ceil(1 % of N) new articles (the next records) added, same command again;
@@ -346,7 +346,7 @@ def steps_worker() -> dict:
 
 def run_wirehouse(label: str, workdir: Path, env: dict[str, str]) -> Measured:
     log = workdir / "logs" / f"wirehouse-{label}.log"
-    m = measure([sys.executable, "-m", "pipeline.run"], log, env)
+    m = measure([sys.executable, "-m", "assets.run"], log, env)
     require_ok(f"wirehouse ({label})", m, log)
     return m
 
@@ -449,7 +449,7 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
     )
     rows.append(
         (
-            "wirehouse cold (python -m pipeline.run)",
+            "wirehouse cold (python -m assets.run)",
             cold.wall_s,
             cold.peak_mb,
             f"peak PSS {cold.peak_pss_mb:.0f} MB",

@@ -8,7 +8,7 @@
     .venv/bin/python benchmarks/dedup_scaling.py reuters OUT_FOLDER [--n 4000]
 
 ``WORK.duckdb`` is the working database a run leaves beside its published file
-(``.news.work.duckdb``; ``python -m pipeline.evaluate CORPUS --keep DIR/eval.duckdb`` leaves
+(``.news.work.duckdb``; ``python -m assets.evaluate CORPUS --keep DIR/eval.duckdb`` leaves
 ``DIR/.eval.work.duckdb``): its tables event_candidates, articles, entities and entity_mentions
 are what ``deduplicate`` reads in assets/events.py.
 
@@ -31,7 +31,7 @@ makes one huge group for the normalized cut.
 
 ``reuters`` writes Reuters-21578 records (``../shared/corpora/reuters-21578``) as article files
 (title, date line, blank line, text) for a realistic wire archive: run the pipeline on the folder
-(``NEWS_ARTICLES_DIR=OUT_FOLDER NEWS_DUCKDB_PATH=/tmp/x/news.duckdb python -m pipeline.run``) and
+(``NEWS_ARTICLES_DIR=OUT_FOLDER NEWS_DUCKDB_PATH=/tmp/x/news.duckdb python -m assets.run``) and
 keep its ``.news.work.duckdb``.
 
 Figures, not assertions: nothing here runs in the test suite.

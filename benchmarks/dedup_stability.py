@@ -8,7 +8,7 @@
         [--thread-names 3,4,6] [--thread-evidence 1,2,3] [--thread-gap-days 365,1095,1825]
         [--threads-only]
 
-Runs the pipeline once (or reuses a database kept by ``python -m pipeline.evaluate --keep``),
+Runs the pipeline once (or reuses a database kept by ``python -m assets.evaluate --keep``),
 recomputes the event candidates from the kept tables, then re-clusters stories offline for every
 parameter pair and prints B³ F1 on all topics, on odd- and on even-numbered topics (a corpus with
 one topic, such as gvc-dev, is halved by incident instead: odd and even gold cluster numbers). A
@@ -179,7 +179,7 @@ def thread_grid(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database kept by pipeline.evaluate --keep")
+    parser.add_argument("--db", help="database kept by assets.evaluate --keep")
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--gather", default=str(stories.GATHER_THRESHOLD))
     parser.add_argument("--ncut", default=str(stories.SPLIT_NCUT))
@@ -203,7 +203,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wirehouse-stability-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "eval.duckdb"
         if not db.exists():
-            from pipeline.run import materialize_all
+            from assets.run import materialize_all
 
             materialize_all(articles_dir=str(corpus / "articles"), duckdb_path=str(db))
         tables = load(db)

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-    from pipeline.run import materialize_all
+    from assets.run import materialize_all
 
     records = dated_records(args.n)
     with tempfile.TemporaryDirectory(prefix="wirehouse-entjunk-") as tmp:

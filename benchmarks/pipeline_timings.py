@@ -31,7 +31,7 @@ def step_durations(result) -> dict[str, float]:
 def bench(folder: Path) -> None:
     import dagster as dg
 
-    from pipeline.run import materialize_all
+    from assets.run import materialize_all
 
     files = [p for p in folder.rglob("*") if p.is_file()]
     n_bytes = sum(p.stat().st_size for p in files)

@@ -4,7 +4,7 @@
 
 For each profile, in fresh state folders (and, for ``production``, a fresh local Postgres from
 ``pipeline.localpg`` holding the Dagster instance and the DuckLake catalog), every run a
-``python -m pipeline.run`` process configured by environment variables only:
+``python -m assets.run`` process configured by environment variables only:
 
 - ``seeds``: the five seeds, cold (imports, model load and the first publish included);
 - ``backfill``: then the first N dated-or-not Reuters items (``benchmarks.bench`` writes them),
@@ -59,7 +59,7 @@ def _environment(state: Path, articles: Path, profile: str) -> dict[str, str]:
 
 def _launch(env: dict[str, str], names: list[str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.run", *names],
+        [sys.executable, "-m", "assets.run", *names],
         cwd=REPO,
         env=env,
         stdout=log.open("w"),

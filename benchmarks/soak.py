@@ -19,7 +19,7 @@ instance has no queued or running run and the sensor has had two more ticks, and
   and ``input_files`` holds N rows; the published ``raw_articles`` + ingest quarantine cover N;
 - no run failed (every run on the instance, whatever launched it);
 - the published file equals a full rebuild of the same folder into a separate path
-  (``python -m pipeline.run``; ``storage.table_differences``, first-seen times aside);
+  (``python -m assets.run``; ``storage.table_differences``, first-seen times aside);
 - the resident memory (VmRSS) of the webserver, the daemon and the code servers (per role, the
   largest live process: the daemon replaces its code server now and then), sampled at the
   start, after the first batch and at the end, and its peak in between.
@@ -357,7 +357,7 @@ def report(home, inbox, db, workdir, n, first, last, sampler, elapsed) -> int:
     rebuild = workdir / "rebuild" / "news.duckdb"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.run"],
+        [sys.executable, "-m", "assets.run"],
         cwd=REPO,
         env={
             **{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},

@@ -238,7 +238,7 @@ def main() -> int:
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found")
         return 0
-    from pipeline.run import materialize_all
+    from assets.run import materialize_all
 
     with tempfile.TemporaryDirectory(prefix="wirehouse-tickers-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)

@@ -42,9 +42,7 @@ def clean_raw_articles(raw: pd.DataFrame) -> CleaningResult:
     ordered = raw.sort_values("source_path", kind="stable").reset_index(drop=True)
     repeated = find_repeated_lines(ordered["raw_text"].tolist())
     outcomes = [
-        clean_one(
-            rec.raw_text, repeated, rec.record_published_at, rec.record_url, rec.record_title
-        )
+        clean_one(rec.raw_text, repeated, rec.record_published_at, rec.record_url, rec.record_title)
         for rec in ordered.itertuples(index=False)
     ]
     return assemble(ordered, outcomes)

@@ -133,9 +133,7 @@ def furniture_line_keys(text: str) -> frozenset[str]:
     )
 
 
-def repeated_line_threshold(
-    n_texts: int, min_articles: int = 3, min_share: float = 0.2
-) -> float:
+def repeated_line_threshold(n_texts: int, min_articles: int = 3, min_share: float = 0.2) -> float:
     """In how many articles a line must occur to count as furniture of a corpus this size."""
     return max(min_articles, min_share * n_texts)
 

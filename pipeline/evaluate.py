@@ -1,4 +1,4 @@
-"""``python -m pipeline.evaluate CORPUS_DIR [--keep DB_PATH]``: score event dedup on labelled news.
+"""Scoring event dedup on labelled news: a corpus's gold labels against a published database.
 
 A corpus folder holds ``articles/`` (the input files) and ``labels.csv`` (``doc,topic,...,cluster``
 where ``doc`` is a file stem and ``cluster`` its gold happening), and may hold
@@ -14,17 +14,13 @@ document's ``articles.story_id``. Both corpora count a crime and its later charg
 as one incident, while an event is one happening with one date window; event-level scores say
 how well reports of one happening are gathered, story-level ones how well follow-ups join it.
 
-This is what ``make eval`` calls. A missing corpus folder is a skip, not a failure, so the target
-can run on machines that do not have the (separately licensed) corpus.
+``make eval`` runs the pipeline and scores it with ``python -m assets.evaluate`` (the running is
+Dagster's business, so it lives in ``assets/``; this module only reads files and DuckDB).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -367,28 +363,13 @@ def _score_links(
     )
 
 
-def _run_failure(result: object) -> str:
-    """Which steps and gates failed, in words, so a failed evaluation points at the culprit."""
-    parts = []
-    for ev in result.get_step_failure_events():  # type: ignore[attr-defined]
-        err = ev.step_failure_data.error
-        msg = err.message.strip().splitlines()[-1] if err else "unknown error"
-        parts.append(f"step {ev.step_key} failed: {msg}")
-    for ev in result.all_events:  # type: ignore[attr-defined]
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.asset_check_evaluation_data
-            if not data.passed:
-                parts.append(f"gate failed: {data.asset_key.to_user_string()} / {data.check_name}")
-    return "; ".join(parts) or "the run did not succeed (no failed step reported)"
-
-
 def _has_date_line(path: Path) -> bool:
     with path.open(encoding="utf-8", errors="replace") as fh:
         head = [line for _, line in zip(range(DATE_LINE_WINDOW), fh, strict=False)]
     return any(parse_date_line(line.strip()) is not None for line in head)
 
 
-def _score_corpus(
+def score_corpus(
     corpus: Path, labels: list[_Label], db_path: Path, run_seconds: float
 ) -> EvaluationResult:
     con = duckdb.connect(str(db_path), read_only=True)
@@ -536,53 +517,3 @@ def _score_corpus(
         n_multi_event_stories=int(n_multi),
         story_errors=cluster_errors(story_pred, gold, about) if has_stories else [],
     )
-
-
-def evaluate_corpus(
-    corpus_dir: str | os.PathLike[str], keep: str | None = None
-) -> EvaluationResult:
-    """Run the pipeline on a labelled corpus and score it; raise EvaluationError when unusable.
-
-    The DuckDB files go to a temporary folder so an evaluation never touches the production
-    database; ``keep`` names a path to publish to instead, for digging into the tables later.
-    """
-    from pipeline.run import materialize_all  # imported late: loading Dagster + spaCy is slow
-
-    corpus = Path(corpus_dir)
-    labels = read_labels(corpus)
-    with tempfile.TemporaryDirectory(prefix="wirehouse-eval-") as tmp:
-        db_path = Path(keep) if keep else Path(tmp) / "eval.duckdb"
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        result = materialize_all(articles_dir=str(corpus / "articles"), duckdb_path=str(db_path))
-        run_seconds = time.perf_counter() - started
-        if not result.success or not db_path.exists():
-            raise EvaluationError(f"pipeline run failed: {_run_failure(result)}")
-        return _score_corpus(corpus, labels, db_path, run_seconds)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline.evaluate", description="Score event dedup on a labelled corpus."
-    )
-    parser.add_argument("corpus_dir", help="folder with articles/ and labels.csv")
-    parser.add_argument(
-        "--keep", metavar="DB_PATH", help="publish the DuckDB file here and keep it"
-    )
-    args = parser.parse_args(argv)
-    if not Path(args.corpus_dir).exists():
-        print(f"skipped: {args.corpus_dir} not found")
-        return 0
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-    try:
-        result = evaluate_corpus(args.corpus_dir, keep=args.keep)
-    except EvaluationError as exc:
-        print(f"evaluation failed: {exc}", file=sys.stderr)
-        return 1
-    print(result.report())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -62,9 +62,7 @@ def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
         raise FileNotFoundError(f"Input folder {root} does not exist or is not a folder")
     for dirpath, dirnames, filenames in os.walk(root):  # never descends into linked folders
         linked = [d for d in dirnames if not d.startswith(".") and os.path.islink(Path(dirpath, d))]
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in set(linked)
-        )
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in set(linked))
         for name in sorted([*filenames, *linked]):
             if name.startswith("."):
                 continue
@@ -84,9 +82,7 @@ def list_input_files(folder: str | os.PathLike[str]) -> list[InputFile]:
             else:
                 kind = "special"
             found.append(
-                InputFile(
-                    path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns, kind
-                )
+                InputFile(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns, kind)
             )
     return found
 

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline.run import materialize_all
+from assets.run import materialize_all
 from pipeline.schemas import PUBLISHED_TABLES
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import shutil
 import dagster as dg
 
 from assets.automation import LAUNCHED_BY, publish_after_partial_runs
-from pipeline.definitions import build_definitions
-from pipeline.run import materialize_all
+from assets.definitions import build_definitions
+from assets.run import materialize_all
 from tests.conftest import SEEDS, published_source_paths
 
 

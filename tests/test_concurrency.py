@@ -50,7 +50,7 @@ def test_parallel_backfills_serialize_and_match_a_full_rebuild(tmp_path):
             with open(log, "w") as out:
                 procs.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "pipeline.run", *batch],
+                        [sys.executable, "-m", "assets.run", *batch],
                         cwd=REPO,
                         env=env,
                         stdout=out,

@@ -70,7 +70,7 @@ def test_killed_run_is_failed_and_next_run_equals_full_rebuild(tmp_path, moment)
     log = tmp_path / "killed.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.run"],
+            [sys.executable, "-m", "assets.run"],
             cwd=REPO,
             env=_env(home, articles, db),
             stdout=out,
@@ -86,7 +86,7 @@ def test_killed_run_is_failed_and_next_run_equals_full_rebuild(tmp_path, moment)
     assert list(_runs(home).values()) == [dg.DagsterRunStatus.STARTED]
 
     again = subprocess.run(
-        [sys.executable, "-m", "pipeline.run"],
+        [sys.executable, "-m", "assets.run"],
         cwd=REPO,
         env=_env(home, articles, db),
         capture_output=True,
@@ -133,7 +133,7 @@ def test_kill_at_a_write_or_publish_keeps_the_file_and_next_run_equals_full_rebu
     env = {**_env(tmp_path / "no_home", articles, db), FAULT_ENV: json.dumps({moment: "kill"})}
     env.pop("DAGSTER_HOME")
     killed = subprocess.run(
-        [sys.executable, "-m", "pipeline.run"],
+        [sys.executable, "-m", "assets.run"],
         cwd=REPO,
         env=env,
         capture_output=True,

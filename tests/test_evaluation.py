@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.evaluate import EvaluationError, evaluate_corpus, main, read_labels
+from assets.evaluate import evaluate_corpus, main
+from pipeline.evaluate import EvaluationError, read_labels
 from pipeline.evaluation import (
     GoldMention,
     PredictedMention,

@@ -10,8 +10,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.run import materialize_all
 from pipeline.id_history import id_changes
-from pipeline.run import materialize_all
 from tests.conftest import snapshot
 
 GVC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "gvc-dev" / "articles"

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from assets._gates import gate_names
-from pipeline.definitions import build_definitions
+from assets.definitions import build_definitions
 from tests.conftest import run_pipeline
 from tests.faults import copy_state, inject, published_seeds, tmp_files
 

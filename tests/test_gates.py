@@ -7,7 +7,7 @@ import shutil
 import dagster as dg
 import pandas as pd
 
-from pipeline.definitions import build_definitions
+from assets.definitions import build_definitions
 from tests.conftest import SEEDS, run_pipeline, snapshot
 
 

