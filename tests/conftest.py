@@ -107,3 +107,23 @@ class ReaderProcess:
     def __exit__(self, *exc: object) -> None:
         self.proc.kill()
         self.proc.wait()
+
+
+def span_rows(text: str, spans: list[tuple[str, str]], article_id: str = "a1") -> pd.DataFrame:
+    """``ner_spans`` rows for (surface, label) spans found in ``text`` in order, as spaCy gives
+    them: what canonicalization reads, without running the model."""
+    rows, pos = [], 0
+    for surface, label in spans:
+        start = text.index(surface, pos)
+        rows.append(
+            {
+                "article_id": article_id,
+                "sentence_index": 0,
+                "start_char": start,
+                "end_char": start + len(surface),
+                "text": surface,
+                "ner_label": label,
+            }
+        )
+        pos = start + len(surface)
+    return pd.DataFrame(rows)

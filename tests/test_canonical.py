@@ -5,24 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.canonical import canonicalize, names_are_variants, normalize_name
-
-
-def _mentions(text: str, spans: list[tuple[str, str]], article_id: str = "a1") -> pd.DataFrame:
-    rows, pos = [], 0
-    for surface, label in spans:
-        start = text.index(surface, pos)
-        rows.append(
-            {
-                "article_id": article_id,
-                "sentence_index": 0,
-                "start_char": start,
-                "end_char": start + len(surface),
-                "text": surface,
-                "ner_label": label,
-            }
-        )
-        pos = start + len(surface)
-    return pd.DataFrame(rows)
+from tests.conftest import span_rows
 
 
 def _entity_of(out: pd.DataFrame, surface: str) -> set[str]:
@@ -46,10 +29,10 @@ def test_surname_honorific_and_spelling_variants_are_one_person():
     t2 = "Antony Blinken arrived. Blinken spoke."
     m = pd.concat(
         [
-            _mentions(
+            span_rows(
                 t1, [("Anthony Blinken", "PERSON"), ("Blinken", "PERSON"), ("Blinken", "GPE")], "a1"
             ),
-            _mentions(t2, [("Antony Blinken", "PERSON"), ("Blinken", "GPE")], "a2"),
+            span_rows(t2, [("Antony Blinken", "PERSON"), ("Blinken", "GPE")], "a2"),
         ],
         ignore_index=True,
     )
@@ -67,8 +50,8 @@ def test_different_people_with_same_surname_stay_apart_by_article():
     t2 = "Laura Bush spoke. Bush smiled."
     m = pd.concat(
         [
-            _mentions(t1, [("George Bush", "PERSON"), ("Bush", "PERSON")], "a1"),
-            _mentions(t2, [("Laura Bush", "PERSON"), ("Bush", "PERSON")], "a2"),
+            span_rows(t1, [("George Bush", "PERSON"), ("Bush", "PERSON")], "a1"),
+            span_rows(t2, [("Laura Bush", "PERSON"), ("Bush", "PERSON")], "a2"),
         ],
         ignore_index=True,
     )
@@ -84,8 +67,8 @@ def test_garbled_name_with_same_role_joins_majority_form():
     t2 = "Foreign Minister Qin Gang called. Foreign Minister Qin Gang spoke."
     m = pd.concat(
         [
-            _mentions(t1, [("Chen Gang", "PERSON")], "a1"),
-            _mentions(t2, [("Qin Gang", "PERSON"), ("Qin Gang", "PERSON")], "a2"),
+            span_rows(t1, [("Chen Gang", "PERSON")], "a1"),
+            span_rows(t2, [("Qin Gang", "PERSON"), ("Qin Gang", "PERSON")], "a2"),
         ],
         ignore_index=True,
     )
@@ -98,8 +81,8 @@ def test_same_surname_without_shared_role_is_not_merged():
     t2 = "Senator Jane Smith voted."
     m = pd.concat(
         [
-            _mentions(t1, [("Tony Smith", "PERSON")], "a1"),
-            _mentions(t2, [("Jane Smith", "PERSON")], "a2"),
+            span_rows(t1, [("Tony Smith", "PERSON")], "a1"),
+            span_rows(t2, [("Jane Smith", "PERSON")], "a2"),
         ],
         ignore_index=True,
     )
@@ -109,7 +92,7 @@ def test_same_surname_without_shared_role_is_not_merged():
 
 def test_acronym_joins_expansion_and_place_keeps_its_label():
     t = "The United States and the US government met in Washington."
-    m = _mentions(t, [("United States", "GPE"), ("US", "GPE"), ("Washington", "GPE")])
+    m = span_rows(t, [("United States", "GPE"), ("US", "GPE"), ("Washington", "GPE")])
     out, entities = canonicalize(m, {"a1": t})
     assert _entity_of(out, "US") == _entity_of(out, "United States")
     names = dict(zip(entities["name"], entities["label"], strict=True))
@@ -120,7 +103,7 @@ def _one_entity_each(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     """Canonical names when each text mentions its one PERSON once, per article."""
     frames, texts = [], {}
     for i, (text, surface) in enumerate(pairs):
-        frames.append(_mentions(text, [(surface, "PERSON")], f"a{i}"))
+        frames.append(span_rows(text, [(surface, "PERSON")], f"a{i}"))
         texts[f"a{i}"] = text
     return canonicalize(pd.concat(frames, ignore_index=True), texts)
 
@@ -159,7 +142,7 @@ def test_short_given_names_that_differ_in_the_first_letter_stay_apart():
 
 def _corpus(docs: dict[str, tuple[str, list[tuple[str, str]]]]):
     """canonicalize over several articles: {article_id: (text, [(surface, label), ...])}."""
-    frames = [_mentions(text, spans, aid) for aid, (text, spans) in docs.items()]
+    frames = [span_rows(text, spans, aid) for aid, (text, spans) in docs.items()]
     texts = {aid: text for aid, (text, _) in docs.items()}
     return canonicalize(pd.concat(frames, ignore_index=True), texts)
 
@@ -462,7 +445,7 @@ def test_majority_bearer_is_judged_in_the_same_period():
     dates["b1"] = "1987-02-10"
     docs["b2"] = ("Reagan said so in August.", [("Reagan", "PERSON")])
     dates["b2"] = "1987-08-10"
-    frames = [_mentions(text, spans, aid) for aid, (text, spans) in docs.items()]
+    frames = [span_rows(text, spans, aid) for aid, (text, spans) in docs.items()]
     out, _ = canonicalize(
         pd.concat(frames, ignore_index=True), {a: t for a, (t, _) in docs.items()}, dates
     )

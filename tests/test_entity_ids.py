@@ -15,30 +15,25 @@ import pytest
 from pipeline.canonical import canonicalize
 from pipeline.id_history import MERGED, id_changes
 from pipeline.ner import MODEL_NAME, mentions_of_chunk
+from tests.conftest import span_rows
 
 GVC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "gvc-dev" / "articles"
 KEY = ["article_id", "start_char", "end_char"]
 
 
-def _mention(article_id: str, text: str, surface: str, label: str = "PERSON") -> dict:
-    start = text.index(surface)
-    return {
-        "article_id": article_id,
-        "sentence_index": 0,
-        "start_char": start,
-        "end_char": start + len(surface),
-        "text": surface,
-        "ner_label": label,
-    }
-
-
 def test_a_fuller_name_arriving_later_keeps_the_id():
     first = "Blinken flew to Beijing on Monday."
     later = "Antony Blinken met officials in Beijing."
-    rows = [_mention("a", first, "Blinken"), _mention("b", later, "Antony Blinken")]
+    rows = pd.concat(
+        [
+            span_rows(first, [("Blinken", "PERSON")], "a"),
+            span_rows(later, [("Antony Blinken", "PERSON")], "b"),
+        ],
+        ignore_index=True,
+    )
     texts, dates = {"a": first, "b": later}, {"a": date(2023, 6, 1), "b": date(2023, 6, 2)}
-    before, _ = canonicalize(pd.DataFrame(rows[:1]), {"a": first}, {"a": dates["a"]})
-    after, entities = canonicalize(pd.DataFrame(rows), texts, dates)
+    before, _ = canonicalize(rows.iloc[:1], {"a": first}, {"a": dates["a"]})
+    after, entities = canonicalize(rows, texts, dates)
     assert after["entity_id"].nunique() == 1  # the surname joined the full name...
     assert entities["name"].tolist() == ["Antony Blinken"]  # ...which is now its name...
     assert set(after["entity_id"]) == set(before["entity_id"])  # ...and the id did not move
@@ -50,7 +45,10 @@ def test_undated_articles_come_last_and_an_older_report_reanchors():
         "m_dated": "Antony Blinken arrived.",
         "z_older": "Antony Blinken left.",  # backfilled later: older than all others
     }
-    rows = pd.DataFrame([_mention(a, t, "Antony Blinken") for a, t in texts.items()])
+    rows = pd.concat(
+        [span_rows(t, [("Antony Blinken", "PERSON")], a) for a, t in texts.items()],
+        ignore_index=True,
+    )
     dates = {"a_undated": None, "m_dated": date(2023, 6, 2)}
     two = rows[rows["article_id"] != "z_older"]
     out, _ = canonicalize(two, texts, dates)
