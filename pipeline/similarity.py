@@ -36,6 +36,14 @@ PRUNE_FACTOR = 4
 # Exact cosines are computed for at most this many pairs of one row at a time (bounds the
 # temporary arrays: a pair costs its partner's nonzeros).
 COSINE_PAIRS = 20_000
+# Partner nonzeros looked up at a time, and cells of the dense block of first rows they are
+# looked up in, when scoring pairs (bound the temporary arrays to a few tens of MB).
+PRODUCT_TERMS = 1 << 20
+DENSE_CELLS = 1 << 22
+# Margin below a threshold within which a pair's bound (Cauchy-Schwarz) still counts as reaching
+# it: far above the rounding of a sum of products of unit rows (~1e-14), so no pair the exact
+# scoring keeps is ever left out.
+BOUND_SLACK = 1e-9
 
 
 def tfidf_cosine(
@@ -135,6 +143,49 @@ def pair_cosines(matrix: sp.csr_matrix, first: np.ndarray, second: np.ndarray) -
 
 
 def _pair_dots(matrix: sp.csr_matrix, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """:func:`pair_cosines`: each partner's (``second``) nonzeros, in their stored order, times
+    the first row's value in the same column (0 where it has none), summed in that order.
+
+    The first rows are spread into a dense block, DENSE_CELLS at a time, and every pair of them
+    looks its partner's columns up in it at once, rather than a Python loop per distinct first
+    row: the same products summed in the same order, so bit for bit the same sums (10,000
+    Reuters articles: 2.4 s of scoring candidate pairs -> 1.1 s, before the bound in
+    :func:`_rare_products` left most pairs unscored).
+    """
+    out = np.zeros(len(first), dtype=np.float64)
+    if not len(first) or not matrix.nnz:
+        return out
+    if not matrix.has_canonical_format:  # a duplicate column: the scratch kept its last value
+        return _pair_dots_by_row(matrix, first, second)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    rows, slot = np.unique(first, return_inverse=True)
+    per_block = max(1, DENSE_CELLS // max(matrix.shape[1], 1))
+    order = np.argsort(slot, kind="stable")
+    cuts = np.searchsorted(slot[order], np.arange(0, len(rows) + per_block, per_block))
+    for k, (begin, end) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+        if begin == end:
+            continue
+        dense = matrix[rows[k * per_block : (k + 1) * per_block]].toarray()
+        pairs = order[begin:end]
+        lengths = (indptr[second[pairs] + 1] - indptr[second[pairs]]).astype(np.int64)
+        ends = np.cumsum(lengths)
+        start = 0
+        while start < len(pairs):
+            # Pairs whose partners' nonzeros fit in PRODUCT_TERMS (at least one pair).
+            base = ends[start - 1] if start else 0
+            stop = max(start + 1, int(np.searchsorted(ends, base + PRODUCT_TERMS, side="right")))
+            part, size = pairs[start:stop], lengths[start:stop]
+            at = np.repeat(indptr[second[part]] - np.cumsum(size) + size, size) + np.arange(
+                size.sum()
+            )
+            segment = np.repeat(np.arange(len(part)), size)
+            mine = dense[slot[part][segment] - k * per_block, indices[at]]
+            out[part] = np.bincount(segment, weights=mine * data[at], minlength=len(part))
+            start = stop
+    return out
+
+
+def _pair_dots_by_row(matrix: sp.csr_matrix, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """:func:`pair_cosines`, pairs taken by their first row: that row is spread into a dense
     scratch vector once and each partner's nonzeros are looked up in it, so a pair costs its
     partner's nonzeros. Partners are visited in row order, which keeps memory reads local."""
@@ -186,7 +237,8 @@ def similar_pairs(
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     held = 0
     limit = PRUNE_FACTOR * keep * matrix.shape[0] if keep else None
-    for first, second, sims in _candidate_blocks(matrix, max_df, min_rare, spans, width, True):
+    blocks = _candidate_blocks(matrix, max_df, min_rare, spans, width, threshold)
+    for first, second, sims in blocks:
         similar = sims >= threshold
         found.append((first[similar], second[similar], sims[similar]))
         held += int(similar.sum())
@@ -225,7 +277,7 @@ def candidate_pairs(
     width: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs (i < j) of :func:`similar_pairs`, whatever their cosine."""
-    blocks = _candidate_blocks(matrix, max_df, min_rare, spans, width, False)
+    blocks = _candidate_blocks(matrix, max_df, min_rare, spans, width, None)
     return _joined([(first, second) for first, second, _ in blocks], 2)
 
 
@@ -241,10 +293,11 @@ def _candidate_blocks(
     min_rare: float,
     spans: tuple[np.ndarray, np.ndarray] | None,
     width: float | None,
-    score: bool,
+    score: float | None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    """Candidate pairs (i < j) and, when ``score``, their cosines, a block of query rows at a
-    time; each pair comes once.
+    """Candidate pairs (i < j) and, when ``score`` (a threshold) is given, their cosines, a
+    block of query rows at a time; each pair comes once. A scored pair whose cosine cannot
+    reach the threshold may be left out.
 
     A bounded span covers the stretches floor(lo / width) to floor(hi / width) and is queried
     from its first one against every span covering it, so two overlapping spans meet in the
@@ -294,16 +347,19 @@ def _rare_products(
     lo: np.ndarray,
     hi: np.ndarray,
     again: np.ndarray,
-    score: bool,
+    score: float | None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Pairs (query, other), other in ``among``, whose terms held by 2 to ``max_df`` rows of
     ``among`` make a cosine of at least ``min_rare`` and whose spans overlap, as (lower,
-    higher) index, with their cosine when ``score``. A pair whose other end is also a query
-    (``again``) comes from the lower end only.
+    higher) index, with their cosine when ``score`` (a threshold) is given. A pair whose other
+    end is also a query (``again``) comes from the lower end only.
 
     The product with the rare-term index gives the rare terms' part of each cosine; the common
     terms' part is added from the rows cut down to the common terms alone, which are few, so
-    that scoring a pair reads little memory.
+    that scoring a pair reads little memory. A pair whose rare part plus the product of the
+    lengths of its two common rows (the most their dot product can be) stays below the
+    threshold is left out unscored: of the 5.3 million candidate pairs of the story gathering of
+    10,000 Reuters articles, 2.7 million are scored.
     """
     rows = matrix[among]
     held = np.bincount(rows.indices, minlength=matrix.shape[1])
@@ -319,6 +375,13 @@ def _rare_products(
     )
     local = np.full(matrix.shape[0], -1, dtype=np.int64)
     local[among] = np.arange(len(among))
+    lengths = np.sqrt(
+        np.bincount(
+            np.repeat(np.arange(len(among)), np.diff(common.indptr)),
+            weights=common.data * common.data,
+            minlength=len(among),
+        )
+    )
     for start in range(0, len(queries), PRODUCT_ROWS):
         block = queries[start : start + PRODUCT_ROWS]
         hits = (_restricted(matrix[block], rare) @ index).tocoo()
@@ -328,8 +391,11 @@ def _rare_products(
             keep &= hits.data >= min_rare
         a, b = a[keep], b[keep]
         sims = None
-        if score:
-            sims = hits.data[keep] + _pair_dots(common, local[a], local[b])
+        if score is not None:
+            rare_part = hits.data[keep]
+            reach = rare_part + lengths[local[a]] * lengths[local[b]] >= score - BOUND_SLACK
+            a, b, rare_part = a[reach], b[reach], rare_part[reach]
+            sims = rare_part + _pair_dots(common, local[a], local[b])
         yield np.minimum(a, b), np.maximum(a, b), sims
 
 
