@@ -93,7 +93,10 @@ def iter_mentions(
     if articles.empty:
         return
     # Texts of similar length batch with less padding: ~4 % faster on wire items, same spans.
-    order = articles["text"].str.len().sort_values(kind="stable").index
+    # Longest first: the workers take chunks as they come free, so the last chunks, which
+    # decide how long one core waits for the other, are the cheapest (the 500 longest of 4,000
+    # wire articles cost as much as the 2,000 shortest).
+    order = articles["text"].str.len().sort_values(kind="stable", ascending=False).index
     ids = articles.loc[order, "article_id"].tolist()
     texts = articles.loc[order, "text"].tolist()
     bounds = range(0, len(ids), chunk_size)
