@@ -98,11 +98,22 @@ class TermTable:
         self.counts = array("f")
         self.lengths = array("q")
 
-    def add(self, bag: Mapping[str, float]) -> None:
+    def add(self, *parts: Mapping[str, float]) -> None:
+        """One bag, given whole or as parts that share no term (one bag, the parts' terms one
+        after the other). New terms are numbered in the order they come, as one
+        ``setdefault`` per term would, but known terms are looked up all at once."""
         vocabulary = self.vocabulary
-        self.columns.extend([vocabulary.setdefault(term, len(vocabulary)) for term in bag])
-        self.counts.extend(bag.values())
-        self.lengths.append(len(bag))
+        length = 0
+        for bag in parts:
+            columns = list(map(vocabulary.get, bag))
+            if None in columns:
+                for k, term in enumerate(bag):
+                    if columns[k] is None:
+                        columns[k] = vocabulary.setdefault(term, len(vocabulary))
+            self.columns.extend(columns)
+            self.counts.extend(bag.values())
+            length += len(columns)
+        self.lengths.append(length)
 
     def matrix(self, binary: bool = False, sharp_idf: bool = False) -> sp.csr_matrix:
         """The rows as in :func:`tfidf_matrix` (the table can be dropped afterwards)."""

