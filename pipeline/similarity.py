@@ -396,14 +396,15 @@ def _rare_products(
     for start in range(0, len(queries), PRODUCT_ROWS):
         block = queries[start : start + PRODUCT_ROWS]
         hits = (_restricted(matrix[block], rare) @ index).tocoo()
-        a, b = block[hits.row], among[hits.col]
+        found, partner, rare_part = hits.row, hits.col, hits.data
+        if min_rare > 0:  # the cheapest test first, the index lookups on what is left
+            strong = rare_part >= min_rare
+            found, partner, rare_part = found[strong], partner[strong], rare_part[strong]
+        a, b = block[found], among[partner]
         keep = (a != b) & (~again[b] | (a < b)) & (lo[a] <= hi[b]) & (lo[b] <= hi[a])
-        if min_rare > 0:
-            keep &= hits.data >= min_rare
-        a, b = a[keep], b[keep]
+        a, b, rare_part = a[keep], b[keep], rare_part[keep]
         sims = None
         if score is not None:
-            rare_part = hits.data[keep]
             reach = rare_part + lengths[local[a]] * lengths[local[b]] >= score - BOUND_SLACK
             a, b, rare_part = a[reach], b[reach], rare_part[reach]
             sims = rare_part + _pair_dots(common, local[a], local[b])
