@@ -6,7 +6,7 @@ from assets._gates import gate_check, id_history_metadata, table_metadata, table
 from pipeline import storage
 from pipeline.canonical import canonicalize
 from pipeline.id_history import moved_ids, record_changes
-from pipeline.ner import NerCache, iter_mentions
+from pipeline.ner import DOC_COST_CHARS, NerCache, iter_mentions
 from pipeline.progress import Progress
 from pipeline.resources import NlpSettings, Warehouse
 from pipeline.schemas import ENTITIES, ENTITY_ID_HISTORY, ENTITY_MENTIONS
@@ -43,12 +43,14 @@ def ner_spans(
         if len(todo):
             processes = nlp_settings.processes_for(len(todo))
             context.log.info(f"NER on {len(todo):,} new texts with {processes} process(es)")
-            progress = Progress("NER", len(todo), context.log.info)
+            lengths = todo["text"].str.len() + DOC_COST_CHARS
+            cost = dict(zip(todo["article_id"], lengths.tolist(), strict=True))
+            progress = Progress("NER", len(todo), context.log.info, total_work=sum(cost.values()))
             chunks = iter_mentions(todo, nlp_settings.model, nlp_settings.batch_size, processes)
             for keys, fresh in chunks:
                 with storage.transaction(con):  # a kill loses at most this chunk
                     cache.add(keys, fresh)
-                progress.advance(len(keys))
+                progress.advance(len(keys), work=sum(cost[k] for k in keys))
         with storage.transaction(con):
             cache.prune(texts["text_sha256"].tolist())
             spans = cache.spans_for(texts[["article_id", "text_sha256"]])

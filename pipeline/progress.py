@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 
 class Progress:
-    """Reports through ``log`` (the run log) while a step works through ``total`` items."""
+    """Reports through ``log`` (the run log) while a step works through ``total`` items.
+
+    When items differ in cost and do not come in a random order (NER takes the longest texts
+    first), ``total_work`` and each ``advance``'s ``work`` (any unit: characters) make the time
+    left the share of the work left, not of the items.
+    """
 
     def __init__(
         self,
@@ -16,14 +21,18 @@ class Progress:
         log: Callable[[str], None],
         unit: str = "articles",
         every_s: float = 5.0,
+        total_work: float | None = None,
     ) -> None:
         self.what, self.total, self.log, self.unit, self.every_s = what, total, log, unit, every_s
+        self.total_work = total_work
         self.done = 0
+        self.work_done = 0.0
         self.started = time.monotonic()
         self.last = self.started
 
-    def advance(self, n: int) -> None:
+    def advance(self, n: int, work: float | None = None) -> None:
         self.done += n
+        self.work_done += n if work is None else work
         now = time.monotonic()
         if now - self.last >= self.every_s or self.done >= self.total:
             self.last = now
@@ -33,6 +42,8 @@ class Progress:
         elapsed = max((now or time.monotonic()) - self.started, 1e-9)
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        if self.total_work and self.work_done > 0:
+            left = elapsed * max(self.total_work - self.work_done, 0.0) / self.work_done
         share = 100.0 * self.done / self.total if self.total else 100.0
         return (
             f"{self.what}: {self.done:,}/{self.total:,} {self.unit} ({share:.0f} %), "
