@@ -18,6 +18,7 @@ from pipeline.schemas import (
     STORIES,
     STORY_ID_HISTORY,
 )
+from pipeline.story_features import LeadWeekdayCache
 from pipeline.threads import build_stories, moved_story_ids, write_article_stories
 
 EVENT_CANDIDATES = "event_candidates"
@@ -99,8 +100,13 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
         named = con.execute(
             "SELECT article_id, entity_id, label, start_char, end_char, text FROM entity_mentions"
         ).df()
+        # Lead weekdays per article version, kept between runs (pipeline/story_features.py).
+        weekday_cache = LeadWeekdayCache(con)
+        versions = weekday_cache.keys()
+        weekdays = weekday_cache.read(versions)
+        cached = set(weekdays)
         events, mentions = deduplicate(
-            cands, arts, entities, entity_mentions=named, log=context.log.info
+            cands, arts, entities, entity_mentions=named, log=context.log.info, weekdays=weekdays
         )
         # Incident threads: a happening and its follow-ups (pipeline/threads.py).
         stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)
@@ -119,6 +125,7 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
             record_changes(con, STORY_ID_HISTORY, moved_stories)
             write_article_stories(con, story_of_article)
             storage.write_table(con, STORIES, stories, order_by=["story_id"])
+            weekday_cache.store(versions, weekdays, cached)
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
     yield dg.MaterializeResult(
         asset_key="events",

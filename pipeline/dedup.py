@@ -243,6 +243,7 @@ def deduplicate(
     threshold: float = MERGE_THRESHOLD,
     entity_mentions: pd.DataFrame | None = None,
     log: Callable[[str], None] | None = None,
+    weekdays: dict[str, Counter] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events and event_mentions tables from the event-mention candidates.
 
@@ -251,7 +252,8 @@ def deduplicate(
     clustered into stories (see ``pipeline.stories``) and the main happenings of one story's
     articles become one event, whatever event word each report used; ``entity_mentions``
     (article_id, entity_id, label) sharpens that clustering with who is named. ``log``
-    receives progress lines for the story clustering of a big corpus.
+    receives progress lines for the story clustering of a big corpus. ``weekdays``: lead
+    weekdays known per article_id, completed by the story clustering (``story_clusters``).
     """
     names = dict(zip(entities["entity_id"], entities["name"], strict=True))
     ranks = {
@@ -266,7 +268,7 @@ def deduplicate(
     primary_local = _primary_local_events(local_events)
     if "text" in articles.columns:
         cand, local_events, labels = _merge_stories(
-            cand, local_events, labels, primary_local, articles, entity_mentions, log
+            cand, local_events, labels, primary_local, articles, entity_mentions, log, weekdays
         )
     col = _columns(cand)
     published_on = dict(zip(articles["article_id"], articles["published_date"], strict=True))
@@ -399,6 +401,7 @@ def _merge_stories(
     articles: pd.DataFrame,
     entity_mentions: pd.DataFrame | None,
     log: Callable[[str], None] | None = None,
+    weekdays: dict[str, Counter] | None = None,
 ) -> tuple[pd.DataFrame, list[LocalEvent], list[int]]:
     """Make the main happenings of one story's articles a single event.
 
@@ -415,6 +418,7 @@ def _merge_stories(
         entity_mentions,
         {a: w for a, ev in primary_local.items() if (w := _window_of(ev.rows, col))},
         log=log,
+        weekdays=weekdays,
     )
     members: dict[int, list[str]] = defaultdict(list)
     for article_id, story in stories.items():

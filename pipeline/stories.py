@@ -909,6 +909,7 @@ def story_clusters(
     split_ncut: float = SPLIT_NCUT,
     same_story_gap: timedelta = SAME_STORY_GAP,
     log: Callable[[str], None] | None = None,
+    weekdays: dict[str, Counter] | None = None,
 ) -> dict[str, int]:
     """Story number per article_id.
 
@@ -916,7 +917,9 @@ def story_clusters(
     label (canonical), one row per mention; ``event_windows``: per article, the dates between
     which its main happening lies when the article states them (articles stating incompatible
     dates are never one story). ``log`` receives progress lines (articles done, rate, time
-    left) for each stage of a big corpus.
+    left) for each stage of a big corpus. ``weekdays``: the :func:`lead_weekdays` already known
+    per article_id (``pipeline.story_features`` keeps them between runs); those read here are
+    added to it.
     """
     if articles.empty:
         return {}
@@ -958,6 +961,13 @@ def story_clusters(
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
     participants = [Counter(e for e, _ in by_article.get(a, ())) for a in ids]
+    known = weekdays if weekdays is not None else {}
+
+    def weekdays_of(i: int) -> Counter:
+        if ids[i] not in known:
+            known[ids[i]] = lead_weekdays(texts[i])
+        return known[ids[i]]
+
     stories = []
     splitting = Progress("story splitting", len(ids), report)
     for items in groups.values():
@@ -973,7 +983,7 @@ def story_clusters(
             [published[i] for i in items],
             same_story_gap,
             [participants[i] for i in items],
-            _Lazy(lambda k, items=items: lead_weekdays(texts[items[k]]), len(items)),
+            _Lazy(lambda k, items=items: weekdays_of(items[k]), len(items)),
         )
         stories.extend([items[k] for k in part] for part in parts)
     stories = [part for items in stories for part in principals.split(items)]
