@@ -373,6 +373,7 @@ def canonicalize(
     for k in person_full:
         uf.find(k)
     _merge_spelling_variants(person_full, items, uf)
+    _merge_misspelt_full_names(person_full, items, uf, votes)
     _merge_same_role(items, person_full, uf)
     _merge_nicknames(items, uf)
 
@@ -562,6 +563,65 @@ def _merge_spelling_variants(person_full: list[str], items: list[_Mention], uf: 
             if len(fuller) == 1 or len({uf.find(b) for b in fuller}) == 1:
                 for b in fuller:
                     uf.union(a, b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter added, dropped, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _merge_misspelt_full_names(
+    person_full: list[str], items: list[_Mention], uf: _UnionFind, votes: dict[str, Counter]
+) -> None:
+    """Two full names with the same given names and surnames one letter apart are one person
+    misspelt when one article writes both surnames: "Duncan Rait" and "Raite" in one report
+    make "Duncan Raite" of other reports the same man.
+
+    A reporter does not name two people whose names differ by a letter in one report; across
+    articles the same two names could be relatives ("John Smith" / "John Smyth"), so only
+    surnames that meet in an article join. Surnames of four letters or more with the same
+    first letter ("Bush" / "Rush" stay apart however often they meet), of names the tagger
+    never calls a place or a people ("Papua New Guinea" / "Papua New Guinean").
+    """
+    full = {k for k in person_full if not votes[k]["GPE"] + votes[k]["LOC"] + votes[k]["NORP"]}
+    by_surname: dict[str, set[str]] = defaultdict(set)
+    for k in full:
+        by_surname[_name_tokens(k)[-1]].add(k)
+    names_in: dict[str, set[str]] = defaultdict(set)  # article → full names
+    surnames_in: dict[str, set[str]] = defaultdict(set)  # article → surnames, full or bare
+    for m in items:
+        if m.key in full:
+            names_in[m.article_id].add(m.key)
+            surnames_in[m.article_id].add(_name_tokens(m.key)[-1])
+        elif " " not in m.key:
+            surnames_in[m.article_id].add(m.key)
+    for article, names in names_in.items():
+        for a in names:
+            ta = _name_tokens(a)
+            for other in surnames_in[article]:
+                if other == ta[-1] or other not in by_surname:
+                    continue
+                if min(len(other), len(ta[-1])) < 4 or other[0] != ta[-1][0]:
+                    continue
+                if not _one_edit(ta[-1], other):
+                    continue
+                for b in by_surname[other]:
+                    tb = _name_tokens(b)
+                    if ta[:-1] == tb[:-1] or (
+                        len(ta) != len(tb) and _given_parts_compatible(ta, tb)
+                    ):
+                        uf.union(a, b)
 
 
 def _merge_nicknames(items: list[_Mention], uf: _UnionFind) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -431,7 +432,9 @@ def refine_spans(
       loses a sentence-initial common word ("Without Felt") the same way;
     - an honorific glued on by a lost space ("MrBeijing"), half a quoted nickname ('Chin"
       Gigante'), lower-case common words at the edges ("Medical Center in") and spans that are
-      only a legal form ("Co Ltd") go too.
+      only a legal form ("Co Ltd") go too;
+    - a span the tagger cut short of a name the corpus tags whole elsewhere is completed
+      ("Philadelphia" + "76ers", ``_complete_names``).
     """
     if spans.empty:
         return spans.assign(source_start=spans["start_char"], source_end=spans["end_char"])
@@ -519,7 +522,63 @@ def refine_spans(
                 r.end_char,
             )
         )
-    return pd.DataFrame(keep, columns=[*MENTION_COLUMNS, *SOURCE_COLUMNS])
+    return pd.DataFrame(_complete_names(keep, texts), columns=[*MENTION_COLUMNS, *SOURCE_COLUMNS])
+
+
+# The longest run of words after a span that can complete its name: "Philadelphia" + "76ers",
+# "New Bedford" + "District Court". ECB+ entity scores are the same with 1, 2 or 3 on both
+# halves; 2 completes 77 ECB+ spans (1: 65, 3: 77) and 29 of 2,000 Reuters items (3: 31).
+COMPLETION_WORDS = 2
+_NEXT_WORD = re.compile(r" ([A-Z0-9][\w.&'’-]*)")
+
+
+def _complete_names(keep: list[tuple], texts: dict[str, str]) -> list[tuple]:
+    """Spans the tagger cut short of a name the corpus names in full elsewhere, completed.
+
+    The tagger reads "Philadelphia 76ers head coach" as the place "Philadelphia" and "the
+    Indianapolis Colts over" as "Indianapolis", though it tags "Philadelphia 76ers" and
+    "Indianapolis Colts" as teams in other sentences. A span followed (after one space) by one
+    or two capitalised words or numbers that make, with it, a form the corpus tags as a span of
+    its own takes those words and that form's most frequent label. Not over another span, and
+    never into a different name: the words must complete a name tagged whole somewhere.
+    """
+    labels: dict[str, Counter] = defaultdict(Counter)
+    for row in keep:
+        if " " in row[4]:
+            labels[row[4].casefold()][row[5]] += 1
+    if not labels:
+        return keep
+    starts: dict[str, list[int]] = defaultdict(list)
+    for row in keep:
+        starts[row[0]].append(row[2])
+    for v in starts.values():
+        v.sort()
+    out = []
+    for row in keep:
+        article_id, _, start, end, surface, label = row[:6]
+        text = texts.get(article_id, "")
+        at, words = end, []
+        for _ in range(COMPLETION_WORDS):
+            m = _NEXT_WORD.match(text, at)
+            if m is None:
+                break
+            word_end = m.end()
+            while word_end > m.start(1) and text[word_end - 1] in _EDGE_PUNCT:
+                word_end -= 1
+            words.append(word_end)
+            at = word_end
+        nearby = starts[article_id]
+        after = bisect.bisect_right(nearby, start)
+        limit = nearby[after] if after < len(nearby) else len(text)  # the next span's start
+        for word_end in reversed(words):
+            longer = text[start:word_end]
+            if word_end <= limit and longer.casefold() in labels:
+                votes = labels[longer.casefold()]
+                label = min(votes, key=lambda lab: (-votes[lab], lab))
+                row = (article_id, row[1], start, word_end, longer, label, *row[6:])
+                break
+        out.append(row)
+    return out
 
 
 def _form(text: str, toks: list[tuple[int, int]]) -> str:

@@ -559,3 +559,58 @@ def test_a_persons_full_names_decide_the_label_and_a_legal_form_is_never_a_perso
     labels = dict(zip(entities["name"], entities["label"], strict=True))
     assert labels == {"Tony Thompson": "PERSON", "Airgas Inc": "ORG"}
     assert out["entity_id"].nunique() == 2
+
+
+def test_a_name_the_tagger_cut_short_is_completed_where_the_corpus_names_it_whole():
+    out, entities = _corpus(
+        {
+            "a1": ("The Philadelphia 76ers won again.", [("Philadelphia 76ers", "ORG")]),
+            "a2": (
+                "Cheeks is out as Philadelphia 76ers coach. Philadelphia Eagles fans in "
+                "Philadelphia cheered.",
+                [("Cheeks", "PERSON"), ("Philadelphia", "GPE"), ("Philadelphia", "GPE")],
+            ),
+            "a3": ("He moved to Philadelphia.", [("Philadelphia", "GPE")]),
+        }
+    )
+    a2 = out[out["article_id"] == "a2"].sort_values("start_char")
+    # The first place span takes "76ers" (the corpus tags "Philadelphia 76ers" as a team) and
+    # the team's label; "Philadelphia Eagles" is named nowhere whole, so that span stays a place.
+    assert a2["text"].tolist() == ["Cheeks", "Philadelphia 76ers", "Philadelphia"]
+    assert a2["start_char"].tolist()[1] == 17 and a2["end_char"].tolist()[1] == 35
+    assert _same(out, "Philadelphia 76ers", "Philadelphia 76ers")
+    assert len(_entity_of(out, "Philadelphia 76ers")) == 1
+    team = entities[entities["name"] == "Philadelphia 76ers"]
+    assert team["label"].tolist() == ["ORG"] and team["n_mentions"].tolist() == [2]
+    assert not _same(out, "Philadelphia", "Philadelphia 76ers")
+
+
+def test_a_full_name_misspelt_by_a_letter_joins_when_one_article_writes_both_surnames():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Duncan Rait fell on the mountain. Raite was 35.",
+                [("Duncan Rait", "PERSON"), ("Raite", "PERSON")],
+            ),
+            "a2": ("Climber Duncan Raite died.", [("Duncan Raite", "PERSON")]),
+            "a3": ("Duncan Rait was found.", [("Duncan Rait", "PERSON")]),
+            # Never written in one article: relatives as likely as a typo.
+            "b1": ("John Smith spoke.", [("John Smith", "PERSON")]),
+            "b2": ("John Smyth answered.", [("John Smyth", "PERSON")]),
+            # One article, but other given names or a first letter apart: other people.
+            "c1": (
+                "Anna Rait and Mark Raite met Tom Bush and Tom Rush.",
+                [
+                    ("Anna Rait", "PERSON"),
+                    ("Mark Raite", "PERSON"),
+                    ("Tom Bush", "PERSON"),
+                    ("Tom Rush", "PERSON"),
+                ],
+            ),
+        }
+    )
+    assert _same(out, "Duncan Raite", "Duncan Rait")
+    assert _same(out, "Raite", "Duncan Rait")
+    assert not _same(out, "John Smith", "John Smyth")
+    assert not _same(out, "Anna Rait", "Mark Raite")
+    assert not _same(out, "Tom Bush", "Tom Rush")
