@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipeline.dates import as_date, most_precise_consistent
-from pipeline.sentences import split_sentences
+from pipeline.sentences import iter_sentences
 from pipeline.similarity import similar_pairs, tfidf_matrix
 from pipeline.stories import story_clusters
 
@@ -441,10 +441,10 @@ def _merge_stories(
         for article_id in sorted(members[story]):
             if article_id in primary_local or not isinstance(texts.get(article_id), str):
                 continue
-            spans = split_sentences(texts[article_id])
-            if not spans:
+            first = next(iter_sentences(texts[article_id]), None)
+            if first is None:
                 continue
-            start, end = spans[0]
+            start, end = first
             extra_rows.append(
                 {
                     "article_id": article_id,

@@ -9,8 +9,9 @@ merged sentence still carries its facts while a broken one loses its subject.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-__all__ = ["split_sentences"]
+__all__ = ["iter_sentences", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms mx dr prof gen sen rep gov lt col sgt cpl pvt capt cmdr adm maj brig supt
@@ -82,8 +83,14 @@ def _is_boundary(text: str, line_start: int, line_end: int, match: re.Match[str]
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` spans of sentences; every non-empty line yields at least one."""
-    spans: list[tuple[int, int]] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
+    """:func:`split_sentences` one line at a time, for callers that need only the first few
+    (a line's sentences never depend on the lines after it)."""
     for line in _LINE_RE.finditer(text):
+        spans: list[tuple[int, int]] = []
         line_start, line_end = line.span()
         seg_start = line_start
         for match in _BOUNDARY_RE.finditer(text, line_start, line_end):
@@ -91,7 +98,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 _append(text, seg_start, match.end(), spans)
                 seg_start = match.end()
         _append(text, seg_start, line_end, spans)
-    return spans
+        yield from spans
 
 
 def _append(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -53,7 +53,7 @@ from scipy.spatial.distance import squareform
 
 from pipeline.dates import as_date, parse_date_line
 from pipeline.progress import Progress
-from pipeline.sentences import split_sentences
+from pipeline.sentences import iter_sentences
 from pipeline.similarity import TermTable, counter_cosine, similar_pairs
 from pipeline.stopwords import ENGLISH_STOPWORDS
 
@@ -376,7 +376,7 @@ def lead_weekdays(text: str) -> Counter:
     """
     found: Counter = Counter()
     seen = 0
-    for start, end in split_sentences(text):
+    for start, end in iter_sentences(text):
         sentence = text[start:end]
         if _URL_LINE.match(sentence) or _is_date_line(sentence):
             continue
