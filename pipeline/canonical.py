@@ -417,7 +417,17 @@ def canonicalize(
     for m in items:
         names_in[m.article_id].add(cluster_of.get(m.index, m.key))
     story = _StoryNames(names_in, articles_of)
-    targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story)
+    # Names that keep a capitalised "The" inside a sentence ("said The Hollywood Reporter"):
+    # the article is part of the name and of its acronym ("THR").
+    starts = out["start_char"].tolist()
+    with_the = {
+        m.key
+        for m in rest
+        if _NAME_THE.search(
+            texts.get(m.article_id, "")[max(0, starts[m.index] - 6) : starts[m.index]]
+        )
+    }
+    targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story, with_the)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
     for k, t in _spelling_variant_targets(org_votes).items():
         targets.setdefault(k, t)
@@ -480,6 +490,8 @@ def canonicalize(
 
 
 _HONORIFIC_BEFORE = re.compile(r"\b(mr|mrs|ms|dr)\.?\s*$")
+# A capitalised "The" right before a name, after a word and a space (not a sentence start).
+_NAME_THE = re.compile(r"[\w,]\s[\"“'‘]*The\s+$")
 _POSSESSIVE_END = re.compile(r"['’]s$")
 _THE = re.compile(r"^(?:the|The)\s+")
 _HONORIFIC_START = re.compile(r"^(?:Mr|Mrs|Ms|Dr)\.?\s+")
@@ -947,6 +959,7 @@ def _acronym_targets(
     votes: dict[str, Counter],
     articles_of: dict[str, set[str]],
     story: _StoryNames | None = None,
+    with_the: set[str] = frozenset(),
 ) -> dict[str, str]:
     """Acronym → its expansion, when the corpus has exactly one expansion with those initials
     and the two are named in one article or in one story (two rare names in common, as for
@@ -958,7 +971,9 @@ def _acronym_targets(
     Short words of the expansion may count whole ("us geological survey" → "usgs" as well as
     "ugs"), for expansions that embed an acronym; a name that embeds an acronym the corpus spells
     out elsewhere joins the same name spelt out ("US Geological Survey" / "United States
-    Geological Survey" when "US" is "United States"), so the two count as one expansion.
+    Geological Survey" when "US" is "United States"), so the two count as one expansion. A name
+    written with a capitalised "The" inside a sentence (``with_the``) has that initial too:
+    "THR" is "The Hollywood Reporter".
     """
     expansions: dict[str, set[str]] = defaultdict(set)
     for k in keys:
@@ -966,6 +981,8 @@ def _acronym_targets(
         if len(words) >= 2:
             expansions["".join(w[0] for w in words)].add(k)
             expansions["".join(w if len(w) <= 3 else w[0] for w in words)].add(k)
+            if k in with_the:
+                expansions["t" + "".join(w[0] for w in words)].add(k)
 
     def grouped(k: str, e: str) -> bool:
         # "US Senate" holds the acronym; it does not spell it out.

@@ -614,3 +614,22 @@ def test_a_full_name_misspelt_by_a_letter_joins_when_one_article_writes_both_sur
     assert not _same(out, "John Smith", "John Smyth")
     assert not _same(out, "Anna Rait", "Mark Raite")
     assert not _same(out, "Tom Bush", "Tom Rush")
+
+
+def test_a_the_written_inside_a_name_counts_in_its_acronym():
+    out, _ = _corpus(
+        {
+            "a1": (
+                "Ratings rose, said The Hollywood Reporter. THR added more.",
+                [("Hollywood Reporter", "ORG"), ("THR", "ORG")],
+            ),
+            "a2": ("THR said so.", [("THR", "ORG")]),
+            # "The" opens the sentence: not evidence that it belongs to the name.
+            "b1": (
+                "The Home Run Society met. THRS members came.",
+                [("Home Run Society", "ORG"), ("THRS", "ORG")],
+            ),
+        }
+    )
+    assert _same(out, "THR", "Hollywood Reporter")
+    assert not _same(out, "THRS", "Home Run Society")
