@@ -34,7 +34,9 @@ from typing import IO, Any
 PARALLEL_MIN_ITEMS = 2000
 MAX_PROCESSES = 4  # each NER worker holds its own model (~0.2 GB)
 AHEAD_PER_WORKER = 2  # chunks sent to a worker at a time: it never waits for work
-MAX_BUFFERED_PER_WORKER = 4  # results held while an earlier chunk is still being worked on
+# Results held while an earlier chunk is still being worked on: chunks are small (spans, cleaned
+# texts of at most a few hundred articles), and a full buffer stops the other workers.
+MAX_BUFFERED_PER_WORKER = 16
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -58,8 +60,8 @@ def ordered_map(func: Callable[[Any], Any], chunks: Iterable[Any], processes: in
     differ in cost (NER on the longest wire articles costs several times a chunk of briefs),
     and handing them out in turn left one core idle for 14 s of a 35 s NER pass over 4,000
     articles. At most AHEAD_PER_WORKER chunks per worker are in flight and MAX_BUFFERED_PER_WORKER
-    results wait for an earlier one, so memory holds a few chunks, not the batch. With one
-    process, no worker.
+    results per worker wait for an earlier one, so memory holds a few chunks, not the batch.
+    With one process, no worker.
     """
     if processes <= 1:
         yield from map(func, chunks)
@@ -76,20 +78,19 @@ def ordered_map(func: Callable[[Any], Any], chunks: Iterable[Any], processes: in
         wanted, exhausted = 0, False
 
         def top_up() -> None:
-            """Send chunks to every worker with room, unless the buffer of results is full."""
+            """Send chunks to the workers with room, the least busy first (so the first, costliest
+            chunks go one to each worker), unless the buffer of results is full."""
             nonlocal exhausted
-            for index, worker in enumerate(workers):
-                while (
-                    not exhausted
-                    and len(in_flight[index]) < AHEAD_PER_WORKER
-                    and len(done) < MAX_BUFFERED_PER_WORKER * processes
-                ):
-                    item = next(pending, None)
-                    if item is None:
-                        exhausted = True
-                        break
-                    worker.send((target, item[1]))
-                    in_flight[index].append(item[0])
+            while not exhausted and len(done) < MAX_BUFFERED_PER_WORKER * processes:
+                index = min(range(processes), key=lambda k: len(in_flight[k]))
+                if len(in_flight[index]) >= AHEAD_PER_WORKER:
+                    return
+                item = next(pending, None)
+                if item is None:
+                    exhausted = True
+                    return
+                workers[index].send((target, item[1]))
+                in_flight[index].append(item[0])
 
         top_up()
         while wanted in done or any(in_flight):
