@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.events import SENTENCE_EVENT_COLUMNS
-from pipeline.storage import registered
+from pipeline.storage import keep_only, registered
 
 KEYS = "event_cache_keys"
 ROWS = "event_cache_rows"
@@ -52,11 +52,7 @@ class SentenceEventCache:
 
     def prune(self, keep: list[str]) -> None:
         """Forget versions no longer in the corpus, so the cache never outgrows it."""
-        with registered(self.con, _keep=pd.DataFrame({"cache_key": keep})):
-            for table in (KEYS, ROWS):
-                self.con.execute(
-                    f"DELETE FROM {table} WHERE cache_key NOT IN (SELECT cache_key FROM _keep)"
-                )
+        keep_only(self.con, (KEYS, ROWS), keep)
 
     def rows_for(self, articles: pd.DataFrame) -> pd.DataFrame:
         """Cached rows for (article_id, cache_key) pairs, in the detection layout."""

@@ -74,6 +74,19 @@ def registered(
             con.unregister(name)
 
 
+def keep_only(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[str],
+    keep: list[str],
+    column: str = "cache_key",
+) -> None:
+    """Delete the rows of ``tables`` whose ``column`` is not in ``keep``: a per-article cache
+    pruned to the versions still in the corpus, so it never outgrows it."""
+    with registered(con, _keep=pd.DataFrame({column: keep}, dtype=object)):
+        for table in tables:
+            con.execute(f"DELETE FROM {table} WHERE {column} NOT IN (SELECT {column} FROM _keep)")
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables"

@@ -19,7 +19,7 @@ from collections import Counter
 import duckdb
 import pandas as pd
 
-from pipeline.storage import registered
+from pipeline.storage import keep_only, registered
 
 KEYS = "weekday_cache_keys"
 ROWS = "weekday_cache_rows"
@@ -84,11 +84,7 @@ class LeadWeekdayCache:
 
     def prune(self, keep: list[str]) -> None:
         """Forget versions no longer in the corpus, so the cache never outgrows it."""
-        with registered(self.con, _keep=pd.DataFrame({"cache_key": keep}, dtype=object)):
-            for table in (KEYS, ROWS):
-                self.con.execute(
-                    f"DELETE FROM {table} WHERE cache_key NOT IN (SELECT cache_key FROM _keep)"
-                )
+        keep_only(self.con, (KEYS, ROWS), keep)
 
     def store(self, articles: pd.DataFrame, weekdays: dict[str, Counter], cached: set[str]):
         """After a run: add the weekdays computed in it (per article_id, those not in
