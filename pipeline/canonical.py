@@ -19,6 +19,7 @@ from functools import lru_cache
 import pandas as pd
 
 from pipeline.dates import as_date
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.ner import (
     LEGAL_SUFFIXES,
     SOURCE_COLUMNS,
@@ -292,6 +293,7 @@ def role_before(text: str, start: int) -> str | None:
     return " ".join(words[-2:]) if len(words) >= 2 else None
 
 
+@without_cycle_collection
 def canonicalize(
     mentions: pd.DataFrame, texts: dict[str, str], dates: dict[str, object] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

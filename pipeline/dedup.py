@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipeline.dates import as_date, most_precise_consistent
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import similar_pairs, tfidf_matrix
 from pipeline.stories import story_clusters
@@ -236,6 +237,7 @@ def _day(value: date | None) -> float:
     return float(value.toordinal()) if value is not None else np.nan
 
 
+@without_cycle_collection
 def deduplicate(
     candidates: pd.DataFrame,
     articles: pd.DataFrame,

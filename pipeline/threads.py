@@ -54,6 +54,7 @@ import pandas as pd
 
 from pipeline import storage
 from pipeline.dates import as_date
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.id_history import id_changes
 from pipeline.sentences import split_sentences
 
@@ -399,6 +400,7 @@ def stable_story_id(anchor_event_id: str) -> str:
     return "sty_" + hashlib.sha1(f"story|{anchor_event_id}".encode()).hexdigest()[:12]
 
 
+@without_cycle_collection
 def build_stories(
     events: pd.DataFrame,
     event_mentions: pd.DataFrame,
