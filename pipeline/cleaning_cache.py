@@ -30,6 +30,7 @@ from pipeline.articles import (
     clean_one,
 )
 from pipeline.cleaning import RULES_VERSION, furniture_line_keys, repeated_line_threshold
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
 
@@ -54,6 +55,7 @@ def _ensure(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@without_cycle_collection
 def clean_corpus(
     con: duckdb.DuckDBPyConnection, log: Callable[[str], None] = lambda _: None
 ) -> tuple[CleaningResult, int]:

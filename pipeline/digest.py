@@ -15,12 +15,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.gc_pause import without_cycle_collection
+
 TOP_STORIES = 15
 TOP_NAMES = 8
 TYPE_COLORS = 12  # distinct colours before types share one
 LONG_SPAN_DAYS = 120  # beyond this, daily bars are too thin to read: one bar per month
 
 
+@without_cycle_collection
 def render_digest(con: duckdb.DuckDBPyConnection, generated_at: datetime) -> str:
     """The digest page for the database behind ``con`` (the published tables)."""
     counts = {

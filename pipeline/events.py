@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.dates import as_date, resolve_dates, tense_of
 from pipeline.event_types import find_triggers
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.sentences import split_sentences
 
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
@@ -108,6 +109,7 @@ def detect_sentence_events(articles: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SENTENCE_EVENT_COLUMNS)
 
 
+@without_cycle_collection
 def attach_participants(
     sentence_events: pd.DataFrame, articles: pd.DataFrame, mentions: pd.DataFrame
 ) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.event_types import EVENT_TYPES
+from pipeline.gc_pause import without_cycle_collection
 from pipeline.id_history import REASONS
 from pipeline.ner import ENTITY_LABELS
 
@@ -443,6 +444,7 @@ def _gx_context() -> Any:
         return _context
 
 
+@without_cycle_collection
 def validate_frame(df: pd.DataFrame, suite: Suite) -> ValidationReport:
     """Run a suite's expectations against a DataFrame with a real GE ValidationDefinition."""
     import great_expectations as gx
