@@ -7,8 +7,12 @@ import gc
 import pytest
 
 from pipeline.canonical import canonicalize
+from pipeline.cleaning_cache import clean_corpus
 from pipeline.dedup import deduplicate
+from pipeline.digest import render_digest
+from pipeline.events import attach_participants
 from pipeline.gc_pause import cycle_collection_paused, without_cycle_collection
+from pipeline.quality import validate_frame
 from pipeline.threads import build_stories
 
 
@@ -38,6 +42,15 @@ def test_a_decorated_function_runs_paused_and_keeps_its_name():
     assert work.__name__ == "work" and work.__doc__ == "doc"
 
 
-def test_the_corpus_passes_are_the_paused_ones():
-    for func in (canonicalize, deduplicate, build_stories):
+def test_the_step_process_passes_are_the_paused_ones():
+    passes = (
+        canonicalize,
+        clean_corpus,
+        deduplicate,
+        render_digest,
+        attach_participants,
+        validate_frame,
+        build_stories,
+    )
+    for func in passes:
         assert func.__wrapped__ is not None  # functools.wraps of without_cycle_collection
