@@ -1,0 +1,606 @@
+"""Order-dependent story gathering: a research prototype (not wired into the pipeline).
+
+:func:`pipeline.stories.gather` is one average linkage over the whole corpus on rows weighted by
+corpus-wide idf, so one new article can change every decision. Here the articles are gathered
+one at a time in a fixed canonical order (published date, then row index, which is article_id
+order in ``story_clusters``; undated articles after all dated ones), in the manner of
+single-pass Topic Detection and Tracking:
+
+* each article's weights may use the **prefix** idf (document frequencies over the articles up
+  to and including it, in that order), fixed when it arrives (:func:`prefix_rows`);
+* its candidate partners are the earlier articles sharing a term found in at most ``max_df``
+  earlier-or-equal articles of its published-date window (the same rarity rule as
+  ``similarity.similar_pairs``, counted over the prefix only), whose rare terms alone make a
+  cosine of at least ``min_rare``; of those at least ``threshold`` similar and with
+  compatible stated dates, it keeps its ``keep`` most similar (earlier) ones;
+* it joins the cluster of those partners with the highest average similarity over all its
+  members (the true cosine, as in ``gather``: with unit rows a cluster's summed row gives it)
+  when that reaches ``threshold`` and the calendar medians and spans allow, else starts one;
+* with ``bridge``, the cluster it joined then absorbs, best first, the other clusters of its
+  partners whose cluster-to-cluster average reaches the threshold (an order-dependent average
+  linkage: a late report can join two earlier halves of one story).
+
+That one-at-a-time pass loses quality (benchmarks/online_gathering.py): an article binds to
+the earlier cluster it reaches first, before a closer partner arrives. ``bucket_days`` instead
+gathers the articles of each bucket of published days (day // bucket_days; undated articles
+are one last bucket) together (:meth:`OnlineGathering.add_bucket`): average linkage, most
+similar first, among the newcomers and the earlier clusters they are linked to; two earlier
+clusters merge only through a newcomer. With ``idf="current"`` the pairs of a bucket are scored
+with the idf of the prefix up to the bucket's end, the earlier members reweighted to it too (a
+pair's similarity is computed when the later of the two arrives, with the idf of that moment);
+the links still come from the weights each article had on arrival. That is the best variant:
+on the dev corpora as good as ``gather`` but for two GVC stories (see the benchmark).
+
+Every decision for a bucket depends only on the articles up to its end, so appending
+later-dated articles never changes the state reached after the earlier buckets, a full rebuild
+replays the same order, and a backfill replays from its bucket. The state after any bucket
+(cluster of each article, cluster sums, calendar days, document frequencies) is
+:meth:`OnlineGathering.state`; a run resumed from it (:meth:`OnlineGathering.resume`) ends as a
+run from scratch; one more article costs its bucket again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline.progress import Progress
+
+MAX_PUBLISHED_DAYS = 730
+MAX_STATED_DAYS = 90
+MAX_DF = 400
+MIN_RARE = 0.02
+KEEP = 20
+# A cluster of this many members keeps its summed row dense (one vocabulary-long vector): the
+# average with a newcomer then costs the newcomer's terms, not the members' rows.
+DENSE_AT = 16
+_BIG = np.int64(1) << 31  # (column, day) packed into one sort key
+
+
+def canonical_order(published: Sequence[date | None]) -> np.ndarray:
+    """Row indices in canonical order: dated rows by (date, index), then undated by index."""
+    day = np.array([p.toordinal() if p else np.inf for p in published], dtype=np.float64)
+    return np.lexsort((np.arange(len(day)), day))
+
+
+def tf_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
+    """The term-frequency weights (1 + log count) behind unit TF-IDF ``rows`` made by
+    ``TermTable.matrix()`` (smooth idf over the rows themselves): each value divided by its
+    column's idf, then rescaled to unit rows (a row's scale drops out of any later
+    normalisation)."""
+    rows = sp.csr_matrix(rows, copy=True)
+    n = rows.shape[0]
+    df = np.bincount(rows.indices, minlength=rows.shape[1])
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    rows.data = rows.data / idf[rows.indices]
+    return _unit(rows)
+
+
+def prefix_rows(
+    tf: sp.csr_matrix, order: np.ndarray, ends: np.ndarray | None = None
+) -> sp.csr_matrix:
+    """Unit rows (in ``order``) weighted by the idf of the prefix each one closes: for the
+    article at position p, idf(t) = log((e + 1) / (1 + df_e(t))) + 1 with df_e(t) the articles
+    at positions 0..e-1 holding t, e = ``ends[p]`` (default p + 1: the prefix up to and
+    including p; the end of its bucket when articles are gathered by buckets). Depends on the
+    prefix only, so exact under appends."""
+    rows = sp.csr_matrix(tf[order], copy=True)
+    rows.sort_indices()
+    n = rows.shape[0]
+    pos = np.repeat(np.arange(n), np.diff(rows.indptr))
+    end = pos + 1 if ends is None else np.asarray(ends)[pos]
+    by_col = np.lexsort((pos, rows.indices))
+    cols = rows.indices.astype(np.int64)
+    keys = cols[by_col] * (n + 1) + pos[by_col]
+    first = np.searchsorted(keys, cols * (n + 1))
+    df = np.searchsorted(keys, cols * (n + 1) + end) - first  # holders before the end
+    rows.data = rows.data * (np.log((end + 1) / (df + 1.0)) + 1.0)
+    return _unit(rows)
+
+
+def _unit(rows: sp.csr_matrix) -> sp.csr_matrix:
+    lengths = np.diff(rows.indptr)
+    squares = np.bincount(
+        np.repeat(np.arange(rows.shape[0]), lengths),
+        weights=rows.data * rows.data,
+        minlength=rows.shape[0],
+    )
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    rows.data = rows.data / np.repeat(norms, lengths)
+    return rows
+
+
+def gather_online(
+    rows: sp.csr_matrix,
+    threshold: float,
+    published: Sequence[date | None],
+    windows: Sequence[tuple[date, date] | None] | None = None,
+    progress: Progress | None = None,
+    idf: str = "prefix",
+    bridge: bool = True,
+    bucket_days: int = 0,
+) -> list[int]:
+    """Cluster label per row, same contract as ``stories.gather`` (``rows``: unit TF-IDF rows
+    with corpus-wide idf, as ``story_clusters`` makes them), but order-dependent.
+
+    ``idf``: "prefix" reweights the rows by the prefix idf (:func:`prefix_rows`), "given" uses
+    them as they are (corpus-wide idf: the order-dependent linkage alone).
+    """
+    n = rows.shape[0]
+    if n == 0:
+        return []
+    order = canonical_order(published)
+    run = OnlineGathering(
+        rows,
+        published,
+        windows,
+        order,
+        threshold,
+        idf=idf,
+        bridge=bridge,
+        idf_days=bucket_days if idf in ("prefix-bucket", "current") else 0,
+    )
+    if bucket_days:
+        run.advance_buckets(bucket_days, n, progress)
+    else:
+        run.advance(n, progress)
+    return run.labels()
+
+
+class OnlineGathering:
+    """The single-pass gathering of rows in canonical order, resumable from a stored state."""
+
+    def __init__(
+        self,
+        rows: sp.csr_matrix,
+        published: Sequence[date | None],
+        windows: Sequence[tuple[date, date] | None] | None,
+        order: np.ndarray,
+        threshold: float,
+        idf: str = "prefix",
+        bridge: bool = True,
+        max_df: int = MAX_DF,
+        min_rare: float = MIN_RARE,
+        keep: int = KEEP,
+        idf_days: int = 0,
+        rows_are_tf: bool = False,
+    ) -> None:
+        n = rows.shape[0]
+        self.n, self.order, self.threshold, self.bridge = n, np.asarray(order), threshold, bridge
+        self.max_df, self.min_rare, self.keep = max_df, min_rare, keep
+        windows = windows if windows is not None else [None] * n
+        pub = np.array([p.toordinal() if p else np.nan for p in published], dtype=np.float64)
+        mid = np.array(
+            [(w[0].toordinal() + w[1].toordinal()) / 2 if w else np.nan for w in windows],
+            dtype=np.float64,
+        )
+        self.pub, self.mid = pub[self.order], mid[self.order]  # by position
+        self.tf = None
+        if idf == "current":
+            # Pairs scored with the idf of the prefix up to the end of the bucket being
+            # gathered, old members reweighted too (add_bucket); links use arrival weights.
+            self.tf = (rows if rows_are_tf else tf_rows(rows))[self.order]
+            self.tf.sort_indices()
+            self.df_now = np.zeros(self.tf.shape[1])
+            idf = "prefix-bucket"
+        if idf in ("prefix", "prefix-bucket"):
+            ends = None
+            if idf_days:
+                bounds = self.buckets(idf_days)
+                ends = np.repeat(bounds[1:], np.diff(bounds))
+            r = prefix_rows(rows if rows_are_tf else tf_rows(rows), self.order, ends)
+        else:
+            r = sp.csr_matrix(rows[self.order])
+            r.sort_indices()
+        self.rows = r
+        self.indptr, self.indices, self.data = r.indptr, r.indices, r.data
+        self.width = r.shape[1]
+        # Postings: the nonzeros sorted by (column, position); per nonzero its own posting and
+        # the first posting of its column inside its published-date window.
+        pos = np.repeat(np.arange(n), np.diff(r.indptr))
+        by_col = np.lexsort((pos, r.indices))
+        self.post_pos = pos[by_col]
+        self.post_val = r.data[by_col]
+        col_sorted = r.indices[by_col].astype(np.int64)
+        self.posting = np.empty(len(by_col), dtype=np.int64)
+        self.posting[by_col] = np.arange(len(by_col))
+        first = np.searchsorted(col_sorted, np.arange(self.width))
+        day = np.where(np.isnan(self.pub), _BIG - 1, self.pub).astype(np.int64)
+        keys = col_sorted * _BIG + day[self.post_pos]
+        cols = r.indices.astype(np.int64)
+        lo = np.searchsorted(keys, cols * _BIG + (day[pos] - MAX_PUBLISHED_DAYS), side="left")
+        undated = np.isnan(self.pub[pos])
+        lo[undated] = first[cols[undated]]
+        self.window_start = lo
+        self.scratch = np.zeros(self.width)
+        # Cluster state, by position.
+        self.label = np.full(n, -1, dtype=np.int64)
+        self.members: dict[int, list[int]] = {}
+        self.dense: dict[int, np.ndarray] = {}
+        self.days: dict[int, tuple[list[float], list[float]]] = {}
+        self.done = 0
+
+    # --- state -------------------------------------------------------------------------------
+
+    def state(self) -> dict:
+        """Everything the next article's decision reads, besides the rows of the prefix."""
+        return {
+            "done": self.done,
+            "label": self.label[: self.done].copy(),
+            "members": {k: list(v) for k, v in self.members.items()},
+            "dense": {k: v.copy() for k, v in self.dense.items()},
+            "days": {k: (list(a), list(b)) for k, (a, b) in self.days.items()},
+            "df_now": None if self.tf is None else self.df_now.copy(),
+        }
+
+    def resume(self, state: dict) -> None:
+        """Continue from the state of a run over a prefix of this run's canonical order (the
+        same vocabulary numbering: dense sums are indexed by column)."""
+        self.done = state["done"]
+        self.label[: self.done] = state["label"]
+        self.members = {k: list(v) for k, v in state["members"].items()}
+        self.dense = {k: v.copy() for k, v in state["dense"].items()}
+        self.days = {k: (list(a), list(b)) for k, (a, b) in state["days"].items()}
+        if self.tf is not None:
+            self.df_now[:] = 0.0
+            self.df_now[: len(state["df_now"])] = state["df_now"]
+
+    def labels(self) -> list[int]:
+        """Label per row (original order), clusters numbered by their lowest row."""
+        clusters = sorted(sorted(int(self.order[p]) for p in m) for m in self.members.values())
+        out = [0] * self.n
+        for k, items in enumerate(clusters):
+            for i in items:
+                out[i] = k
+        return out
+
+    def position_labels(self, upto: int) -> np.ndarray:
+        return self.label[:upto].copy()
+
+    # --- the pass ----------------------------------------------------------------------------
+
+    def advance(self, upto: int, progress: Progress | None = None) -> None:
+        while self.done < upto:
+            self.add(self.done)
+            self.done += 1
+            if progress is not None and self.done % 1000 == 0:
+                progress.advance(1000)
+        if progress is not None and self.done % 1000:
+            progress.advance(self.done % 1000)
+
+    def _spread(self, ps: np.ndarray) -> np.ndarray:
+        """Indices of the nonzeros of rows ``ps`` (positions), row after row."""
+        starts, stops = self.indptr[ps], self.indptr[ps + 1]
+        lengths = stops - starts
+        return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+    def _dots_with(self, ps: np.ndarray) -> np.ndarray:
+        """Dot of the scattered row (self.scratch) with each row ``ps``."""
+        if not len(ps):
+            return np.zeros(0)
+        idx = self._spread(ps)
+        owner = np.repeat(np.arange(len(ps)), self.indptr[ps + 1] - self.indptr[ps])
+        return np.bincount(
+            owner, weights=self.scratch[self.indices[idx]] * self.data[idx], minlength=len(ps)
+        )
+
+    def _sum_row(self, cluster: int) -> tuple[np.ndarray, np.ndarray] | np.ndarray:
+        if cluster in self.dense:
+            return self.dense[cluster]
+        idx = self._spread(np.array(self.members[cluster], dtype=np.int64))
+        return self.indices[idx], self.data[idx]
+
+    def _cluster_dot(self, a: int, b: int) -> float:
+        if a not in self.dense and b in self.dense:
+            a, b = b, a
+        if a in self.dense:
+            da = self.dense[a]
+            if b in self.dense:
+                return float(da @ self.dense[b])
+            cols, vals = self._sum_row(b)
+            return float(da[cols] @ vals)
+        cols, vals = self._sum_row(a)
+        np.add.at(self.scratch, cols, vals)
+        other_cols, other_vals = self._sum_row(b)
+        out = float(self.scratch[other_cols] @ other_vals)
+        self.scratch[cols] = 0.0
+        return out
+
+    def _calendar(self, cluster: int) -> list[tuple[int, float, float, float]]:
+        """Per rule: (gap, median, earliest, latest), NaN when no member is dated."""
+        out = []
+        for gap, held in zip(
+            (MAX_PUBLISHED_DAYS, MAX_STATED_DAYS), self.days[cluster], strict=True
+        ):
+            if held:
+                out.append((gap, float(np.median(held)), min(held), max(held)))
+            else:
+                out.append((gap, np.nan, np.nan, np.nan))
+        return out
+
+    def _apart(self, a: list, b: list) -> bool:
+        for (gap, ma, ea, la), (_, mb, eb, lb) in zip(a, b, strict=True):
+            if abs(ma - mb) > gap or la - eb > gap or lb - ea > gap:  # NaN compares False
+                return True
+        return False
+
+    def _merge(self, into: int, other: int) -> None:
+        moved = self.members.pop(other)
+        old = self.members[into]
+        self.label[moved] = into
+        a, b = self.days[into], self.days.pop(other)
+        self.days[into] = (a[0] + b[0], a[1] + b[1])
+        if into in self.dense and other in self.dense:
+            self.dense[into] += self.dense.pop(other)
+        elif into in self.dense:
+            idx = self._spread(np.array(moved, dtype=np.int64))
+            np.add.at(self.dense[into], self.indices[idx], self.data[idx])
+        elif other in self.dense:
+            dense = self.dense.pop(other)
+            idx = self._spread(np.array(old, dtype=np.int64))
+            np.add.at(dense, self.indices[idx], self.data[idx])
+            self.dense[into] = dense
+        self.members[into] = old + moved
+        self._densify(into)
+
+    def _densify(self, cluster: int) -> None:
+        if cluster not in self.dense and len(self.members[cluster]) >= DENSE_AT:
+            dense = np.zeros(self.width)
+            idx = self._spread(np.array(self.members[cluster], dtype=np.int64))
+            np.add.at(dense, self.indices[idx], self.data[idx])
+            self.dense[cluster] = dense
+
+    def links(self, p: int) -> np.ndarray:
+        """The earlier positions article ``p`` is linked to: sharing rare terms (prefix df in
+        its published window at most max_df, their part of the cosine at least min_rare),
+        stated dates compatible, cosine at least the threshold, its ``keep`` strongest."""
+        a, b = self.indptr[p], self.indptr[p + 1]
+        cols, vals = self.indices[a:b], self.data[a:b]
+        mine = self.posting[a:b]
+        lo = self.window_start[a:b]
+        earlier = mine - lo
+        rare = (earlier + 1 <= self.max_df) & (earlier > 0)
+        if not rare.any():
+            return np.zeros(0, dtype=np.int64)
+        starts, lengths, weights = lo[rare], earlier[rare], vals[rare]
+        idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        ys = self.post_pos[idx]
+        products = self.post_val[idx] * np.repeat(weights, lengths)
+        uy, inverse = np.unique(ys, return_inverse=True)
+        rare_part = np.bincount(inverse, weights=products, minlength=len(uy))
+        cand = uy[(rare_part >= self.min_rare) & (rare_part > 0)]
+        if len(cand):
+            cand = cand[~(np.abs(self.mid[cand] - self.mid[p]) > MAX_STATED_DAYS)]
+        if not len(cand):
+            return cand
+        self.scratch[cols] = vals
+        cos = self._dots_with(cand)
+        self.scratch[cols] = 0.0
+        ok = cos >= self.threshold
+        cand, cos = cand[ok], cos[ok]
+        if len(cand) > self.keep:
+            best = np.lexsort((cand, -cos))[: self.keep]
+            cand, cos = cand[best], cos[best]
+        return cand
+
+    def add(self, p: int) -> None:
+        """Gather the article at position ``p`` (all earlier positions done)."""
+        a, b = self.indptr[p], self.indptr[p + 1]
+        cols, vals = self.indices[a:b], self.data[a:b]
+        linked = self.links(p)
+        own = (
+            [] if np.isnan(self.pub[p]) else [float(self.pub[p])],
+            [] if np.isnan(self.mid[p]) else [float(self.mid[p])],
+        )
+        if not len(linked):
+            self._new(p, own)
+            return
+        clusters = np.unique(self.label[linked])
+        # Average cosine with every member of each linked cluster.
+        self.scratch[cols] = vals
+        averages = np.empty(len(clusters))
+        small = [c for c in clusters.tolist() if c not in self.dense]
+        if small:
+            ps = np.concatenate([np.array(self.members[c], dtype=np.int64) for c in small])
+            owner = np.repeat(np.arange(len(small)), [len(self.members[c]) for c in small])
+            sums = np.bincount(owner, weights=self._dots_with(ps), minlength=len(small))
+            by = dict(
+                zip(small, (sums / [len(self.members[c]) for c in small]).tolist(), strict=True)
+            )
+        else:
+            by = {}
+        for k, c in enumerate(clusters.tolist()):
+            if c in by:
+                averages[k] = by[c]
+            else:
+                averages[k] = float(self.dense[c][cols] @ vals) / len(self.members[c])
+        self.scratch[cols] = 0.0
+        mine_calendar = [
+            (MAX_PUBLISHED_DAYS, *(3 * [own[0][0] if own[0] else np.nan])),
+            (MAX_STATED_DAYS, *(3 * [own[1][0] if own[1] else np.nan])),
+        ]
+        rank = np.lexsort((clusters, -averages))
+        chosen = -1
+        for k in rank.tolist():
+            if averages[k] < self.threshold:
+                break
+            if not self._apart(mine_calendar, self._calendar(int(clusters[k]))):
+                chosen = int(clusters[k])
+                break
+        if chosen < 0:
+            self._new(p, own)
+            return
+        self.members[chosen].append(p)
+        self.label[p] = chosen
+        held = self.days[chosen]
+        self.days[chosen] = (held[0] + own[0], held[1] + own[1])
+        if chosen in self.dense:
+            self.dense[chosen][cols] += vals
+        self._densify(chosen)
+        if not self.bridge:
+            return
+        others = [int(c) for c in clusters.tolist() if c != chosen]
+        while others:
+            size = len(self.members[chosen])
+            mine_cal = self._calendar(chosen)
+            scored = []
+            for c in others:
+                avg = self._cluster_dot(chosen, c) / (size * len(self.members[c]))
+                if avg >= self.threshold and not self._apart(mine_cal, self._calendar(c)):
+                    scored.append((-avg, c))
+            if not scored:
+                return
+            _, best = min(scored)
+            self._merge(chosen, best)
+            others = [c for _, c in scored if c != best]
+
+    def _own(self, p: int) -> tuple[list[float], list[float]]:
+        return (
+            [] if np.isnan(self.pub[p]) else [float(self.pub[p])],
+            [] if np.isnan(self.mid[p]) else [float(self.mid[p])],
+        )
+
+    def _attach(self, cluster: int, p: int) -> None:
+        self.members[cluster].append(p)
+        self.label[p] = cluster
+        own, held = self._own(p), self.days[cluster]
+        self.days[cluster] = (held[0] + own[0], held[1] + own[1])
+        if cluster in self.dense:
+            a, b = self.indptr[p], self.indptr[p + 1]
+            self.dense[cluster][self.indices[a:b]] += self.data[a:b]
+        self._densify(cluster)
+
+    def buckets(self, days: int) -> np.ndarray:
+        """Bucket number per position: published day // ``days``; undated: one last bucket."""
+        key = np.where(np.isnan(self.pub), np.inf, np.floor(self.pub / days))
+        return np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+
+    def advance_buckets(self, days: int, upto: int, progress: Progress | None = None) -> None:
+        """Gather bucket by bucket (see :meth:`add_bucket`) up to the last bucket boundary at
+        or before position ``upto``."""
+        bounds = self.buckets(days)
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            if start < self.done:
+                continue
+            if stop > upto:
+                break
+            self.add_bucket(np.arange(start, stop))
+            self.done = int(stop)
+            if progress is not None:
+                progress.advance(int(stop - start))
+
+    def add_bucket(self, ps: np.ndarray) -> None:
+        """Gather the consecutive positions ``ps`` (all earlier ones done) together: average
+        linkage among them and the earlier clusters they are linked to, merge by merge, most
+        similar first. Two earlier clusters merge only through a newcomer (their own pair was
+        decided before), so earlier decisions stand and only a newcomer can bridge them."""
+        first = int(ps[0])
+        k_new = len(ps)
+        links = [self.links(int(p)) for p in ps]
+        old = sorted({int(c) for lk in links for c in self.label[lk[lk < first]].tolist()})
+        node_of_old = {c: k_new + j for j, c in enumerate(old)}
+        k = k_new + len(old)
+        link = np.zeros((k, k), dtype=bool)
+        for i, lk in enumerate(links):
+            for y in lk.tolist():
+                j = y - first if y >= first else node_of_old[int(self.label[y])]
+                link[i, j] = link[j, i] = True
+        # Summed rows of the nodes: the newcomers, then each earlier cluster's members.
+        held = [np.array(self.members[c], dtype=np.int64) for c in old]
+        positions = np.concatenate([ps, *held]) if held else ps
+        owner = np.concatenate(
+            [np.arange(k_new), *(np.full(len(h), k_new + j) for j, h in enumerate(held))]
+        )
+        indicator = sp.csr_matrix(
+            (np.ones(len(positions)), (owner, np.arange(len(positions)))),
+            shape=(k, len(positions)),
+        )
+        if self.tf is None:
+            sums = indicator @ self.rows[positions]
+        else:
+            a, b = self.tf.indptr[ps[0]], self.tf.indptr[ps[-1] + 1]
+            np.add.at(self.df_now, self.tf.indices[a:b], 1.0)
+            end = int(ps[-1]) + 1
+            now = sp.csr_matrix(self.tf[positions], copy=True)
+            now.data = now.data * (np.log((end + 1) / (self.df_now[now.indices] + 1.0)) + 1.0)
+            sums = indicator @ _unit(now)
+        size = np.r_[np.ones(k_new), [len(h) for h in held]].astype(np.float64)
+        avg = (sums @ sums.T).toarray() / np.outer(size, size)
+        is_old = np.r_[np.zeros(k_new, dtype=bool), np.ones(len(old), dtype=bool)]
+        days = [self._own(int(p)) for p in ps] + [self.days[c] for c in old]
+        days = [(list(a), list(b)) for a, b in days]
+        stats = np.full((2, 3, k), np.nan)  # rule, (median, earliest, latest), node
+
+        def restat(i: int) -> None:
+            for r in range(2):
+                if days[i][r]:
+                    held_r = days[i][r]
+                    stats[r, :, i] = (float(np.median(held_r)), min(held_r), max(held_r))
+                else:
+                    stats[r, :, i] = np.nan
+
+        for i in range(k):
+            restat(i)
+        gaps = (MAX_PUBLISHED_DAYS, MAX_STATED_DAYS)
+        alive = np.ones(k, dtype=bool)
+
+        def allowed_row(i: int) -> np.ndarray:
+            ok = link[i] & alive & ~(is_old[i] & is_old)
+            for r, gap in enumerate(gaps):
+                med, early, late = stats[r]
+                ok &= ~(np.abs(med - med[i]) > gap)
+                ok &= ~((late[i] - early > gap) | (late - early[i] > gap))
+            ok[i] = False
+            return ok
+
+        score = np.full((k, k), -np.inf)
+        for i in range(k_new):
+            row = np.where(allowed_row(i), avg[i], -np.inf)
+            score[i] = np.maximum(score[i], row)
+            score[:, i] = np.maximum(score[:, i], row)
+        group = {i: [i] for i in range(k)}
+        while True:
+            flat = int(np.argmax(score))
+            i, j = divmod(flat, k)
+            if not score[i, j] >= self.threshold:
+                break
+            if j < i:
+                i, j = j, i
+            merged = (size[i] * avg[i] + size[j] * avg[j]) / (size[i] + size[j])
+            avg[i, :] = merged
+            avg[:, i] = merged
+            size[i] += size[j]
+            link[i] |= link[j]
+            link[:, i] = link[i]
+            is_old[i] = False
+            days[i] = (days[i][0] + days[j][0], days[i][1] + days[j][1])
+            restat(i)
+            alive[j] = False
+            group[i].extend(group.pop(j))
+            score[j, :] = -np.inf
+            score[:, j] = -np.inf
+            row = np.where(allowed_row(i), avg[i], -np.inf)
+            score[i, :] = row
+            score[:, i] = row
+        for nodes in group.values():
+            olds = sorted(old[n - k_new] for n in nodes if n >= k_new)
+            news = sorted(int(ps[n]) for n in nodes if n < k_new)
+            if olds:
+                into = olds[0]
+                for other in olds[1:]:
+                    self._merge(into, other)
+            else:
+                into = news[0]
+                self._new(into, self._own(into))
+                news = news[1:]
+            for p in news:
+                self._attach(into, p)
+
+    def _new(self, p: int, own: tuple[list[float], list[float]]) -> None:
+        self.label[p] = p
+        self.members[p] = [p]
+        self.days[p] = own
