@@ -280,6 +280,16 @@ class _UnionFind:
 def role_before(text: str, start: int) -> str | None:
     """The capitalised title right before a name ("Foreign Minister"), lower-cased, if any."""
     window = text[max(0, start - 60) : start]
+    # A title ends in a role word right before the name: most names have none, and checking
+    # the last word first spares them the regular expression's search (19k wire articles: 0.6 s
+    # of canonicalization), with the same answers (tests/test_canonical.py).
+    words_before = window.split()
+    if (
+        not window[-1:].isspace()
+        or not words_before
+        or words_before[-1].strip(".").casefold() not in ROLE_WORDS
+    ):
+        return None
     match = _TITLE_WORDS.search(window)
     if not match:
         return None

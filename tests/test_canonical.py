@@ -633,3 +633,21 @@ def test_a_the_written_inside_a_name_counts_in_its_acronym():
     )
     assert _same(out, "THR", "Hollywood Reporter")
     assert not _same(out, "THRS", "Home Run Society")
+
+
+def test_the_title_before_a_name_is_its_last_two_words_ending_in_a_role():
+    from pipeline.canonical import role_before
+
+    def before(prefix: str) -> str | None:
+        text = prefix + "Qin Gang arrived."
+        return role_before(text, len(prefix))
+
+    assert before("talks with Foreign Minister ") == "foreign minister"
+    assert before("talks with Chinese Foreign Minister ") == "foreign minister"
+    assert before("talks with Prime Minister ") == "prime minister"
+    assert before("said Minister ") is None  # one capitalised word: no title to tell apart
+    assert before("talks with Foreign Minister, ") is None  # the title does not touch the name
+    assert before("Foreign Minister") is None  # no space: glued to the name
+    assert before("talks with Foreign Office ") is None  # not a role word
+    assert before("talks with foreign minister ") is None  # not capitalised
+    assert before("xMinister ") is None
