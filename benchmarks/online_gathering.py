@@ -86,9 +86,16 @@ def _variant(name: str):
     if name.startswith(("f", "g", "h", "k")):
         # f<days>: buckets, corpus idf; g<days>: prefix idf per article; h: per bucket end;
         # k: per bucket end, the earlier members reweighted to it as well
-        days = int(name[1:])
+        # <...>o<size>: earlier clusters of at most size members are open (re-gathered)
+        days, _, size = name[1:].partition("o")
         idf = {"f": "given", "g": "prefix", "h": "prefix-bucket", "k": "current"}[name[0]]
-        return partial(online_gathering.gather_online, idf=idf, bucket_days=days), False
+        gather = partial(
+            online_gathering.gather_online,
+            idf=idf,
+            bucket_days=int(days),
+            open_size=int(size or 0),
+        )
+        return gather, False
     raise ValueError(name)
 
 
@@ -278,13 +285,18 @@ def wire(args: argparse.Namespace) -> None:
             line += f", agreement with a: B3 P {b.precision:.3f} R {b.recall:.3f} F1 {b.f1:.3f}"
         print(line, flush=True)
     if args.resume_at:
-        incremental(rows, threshold, published, wins, args.resume_at, args.bucket_days)
+        incremental(
+            rows, threshold, published, wins, args.resume_at, args.bucket_days, args.open_size
+        )
 
 
-def incremental(rows, threshold, published, windows, at: int, days: int) -> None:
-    """Variant k<days>: the state at the last bucket boundary at or before position ``at`` of
-    the canonical order, from a run over those first ``at`` articles alone and inside the full
-    run; a run resumed from the former against the full run; the cost of one more article."""
+def incremental(
+    rows, threshold, published, windows, at: int, days: int, open_size: int = 0
+) -> None:
+    """Variant k<days>o<open_size>: the state at the last bucket boundary at or before position
+    ``at`` of the canonical order, from a run over those first ``at`` articles alone and inside
+    the full run; a run resumed from the former against the full run; the cost of one more
+    article."""
     order = online_gathering.canonical_order(published)
     # The pipeline would store term counts: the same tf rows on both sides, bit for bit.
     tf = online_gathering.tf_rows(rows)
@@ -296,7 +308,15 @@ def incremental(rows, threshold, published, windows, at: int, days: int) -> None
 
     def run(tf_, pub, win, order_):
         return online_gathering.OnlineGathering(
-            tf_, pub, win, order_, threshold, idf="current", idf_days=days, rows_are_tf=True
+            tf_,
+            pub,
+            win,
+            order_,
+            threshold,
+            idf="current",
+            idf_days=days,
+            rows_are_tf=True,
+            open_size=open_size,
         )
 
     n = rows.shape[0]
@@ -327,11 +347,19 @@ def incremental(rows, threshold, published, windows, at: int, days: int) -> None
     started = time.perf_counter()
     again.add_bucket(np.arange(last, n))
     t_one = time.perf_counter() - started
+    once = again.position_labels(n)
     again.resume(before)
+    again.add_bucket(np.arange(last, n))
+    replay = _same_partition(again.position_labels(n), once)
     print(
-        f"incremental (k{days}): state after the first {boundary} of the canonical order (last "
-        f"bucket boundary <= {at}) from those alone = inside the full run: {same_state}; "
-        f"resumed from it and given the rest = full run: {same_end}"
+        f"incremental (k{days}o{open_size}): state after the first {boundary} of the canonical "
+        f"order (last bucket boundary <= {at}) from those alone = inside the full run: "
+        f"{same_state}; resumed from it and given the rest = full run: {same_end}; the last bucket "
+        f"replayed from the stored state: {replay}"
+    )
+    print(
+        f"   the last bucket's linkage: {again.touched[0]} newcomers, {again.touched[1]} members "
+        f"of open clusters, {again.touched[2]} closed clusters of {again.touched[3]} articles"
     )
     print(
         f"   buckets of {days} d: {len(sizes)}, median {np.median(sizes):.0f} articles, largest "
@@ -380,6 +408,7 @@ def main() -> int:
     parser.add_argument("--resume-at", type=int, default=0)
     parser.add_argument("--show", type=int, default=15)
     parser.add_argument("--bucket-days", type=int, default=1)
+    parser.add_argument("--open-size", type=int, default=0)
     args = parser.parse_args()
     if args.mode == "dev":
         dev(args)

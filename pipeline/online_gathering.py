@@ -123,6 +123,7 @@ def gather_online(
     idf: str = "prefix",
     bridge: bool = True,
     bucket_days: int = 0,
+    open_size: int = 0,
 ) -> list[int]:
     """Cluster label per row, same contract as ``stories.gather`` (``rows``: unit TF-IDF rows
     with corpus-wide idf, as ``story_clusters`` makes them), but order-dependent.
@@ -143,6 +144,7 @@ def gather_online(
         idf=idf,
         bridge=bridge,
         idf_days=bucket_days if idf in ("prefix-bucket", "current") else 0,
+        open_size=open_size,
     )
     if bucket_days:
         run.advance_buckets(bucket_days, n, progress)
@@ -168,6 +170,7 @@ class OnlineGathering:
         keep: int = KEEP,
         idf_days: int = 0,
         rows_are_tf: bool = False,
+        open_size: int = 0,
     ) -> None:
         n = rows.shape[0]
         self.n, self.order, self.threshold, self.bridge = n, np.asarray(order), threshold, bridge
@@ -223,6 +226,10 @@ class OnlineGathering:
         self.dense: dict[int, np.ndarray] = {}
         self.days: dict[int, tuple[list[float], list[float]]] = {}
         self.done = 0
+        # Open clusters (add_bucket): clusters of at most open_size members are re-gathered
+        # member by member when a newcomer links to them; the link graph, both ways.
+        self.open_size = open_size
+        self.adj: dict[int, list[int]] = {}
 
     # --- state -------------------------------------------------------------------------------
 
@@ -235,6 +242,7 @@ class OnlineGathering:
             "dense": {k: v.copy() for k, v in self.dense.items()},
             "days": {k: (list(a), list(b)) for k, (a, b) in self.days.items()},
             "df_now": None if self.tf is None else self.df_now.copy(),
+            "adj": {k: list(v) for k, v in self.adj.items()},
         }
 
     def resume(self, state: dict) -> None:
@@ -248,6 +256,7 @@ class OnlineGathering:
         if self.tf is not None:
             self.df_now[:] = 0.0
             self.df_now[: len(state["df_now"])] = state["df_now"]
+        self.adj = {k: list(v) for k, v in state["adj"].items()}
 
     def labels(self) -> list[int]:
         """Label per row (original order), clusters numbered by their lowest row."""
@@ -497,23 +506,60 @@ class OnlineGathering:
         """Gather the consecutive positions ``ps`` (all earlier ones done) together: average
         linkage among them and the earlier clusters they are linked to, merge by merge, most
         similar first. Two earlier clusters merge only through a newcomer (their own pair was
-        decided before), so earlier decisions stand and only a newcomer can bridge them."""
+        decided before), so earlier decisions stand and only a newcomer can bridge them.
+
+        With ``open_size``, an earlier cluster of at most that many members that a newcomer
+        links to is open: it is dissolved and its members join the linkage one by one, with
+        their own links (to each other, and to the earlier clusters they reach, which join the
+        linkage whole), so a newcomer can take a member away from the partner it bound to
+        before the newcomer arrived. Members of open clusters merge like newcomers; two whole
+        earlier clusters still merge only through a newcomer or an open member."""
         first = int(ps[0])
         k_new = len(ps)
         links = [self.links(int(p)) for p in ps]
-        old = sorted({int(c) for lk in links for c in self.label[lk[lk < first]].tolist()})
-        node_of_old = {c: k_new + j for j, c in enumerate(old)}
-        k = k_new + len(old)
+        linked = sorted({int(c) for lk in links for c in self.label[lk[lk < first]].tolist()})
+        opened = [c for c in linked if len(self.members[c]) <= self.open_size]
+        opened_set = set(opened)
+        loose = sorted(p for c in opened for p in self.members[c])  # open members
+        node_of_loose = {p: k_new + j for j, p in enumerate(loose)}
+        closed = {c for c in linked if c not in opened_set}
+        for p in loose:
+            closed.update(
+                c for c in self.label[self.adj.get(p, [])].tolist() if c not in opened_set
+            )
+        old = sorted(int(c) for c in closed)
+        k_open = k_new + len(loose)
+        node_of_old = {c: k_open + j for j, c in enumerate(old)}
+        k = k_open + len(old)
+        self.touched = (
+            k_new,
+            len(loose),
+            len(old),
+            sum(len(self.members[c]) for c in old),
+        )
+
+        def node(y: int) -> int:
+            if y >= first:
+                return y - first
+            if y in node_of_loose:
+                return node_of_loose[y]
+            return node_of_old[int(self.label[y])]
+
         link = np.zeros((k, k), dtype=bool)
         for i, lk in enumerate(links):
             for y in lk.tolist():
-                j = y - first if y >= first else node_of_old[int(self.label[y])]
+                j = node(y)
                 link[i, j] = link[j, i] = True
-        # Summed rows of the nodes: the newcomers, then each earlier cluster's members.
+        for p in loose:
+            i = node_of_loose[p]
+            for y in self.adj.get(p, []):
+                j = node(y)
+                link[i, j] = link[j, i] = True
+        # Summed rows of the nodes: the newcomers, the open members, each closed cluster's.
         held = [np.array(self.members[c], dtype=np.int64) for c in old]
-        positions = np.concatenate([ps, *held]) if held else ps
+        positions = np.concatenate([ps, np.array(loose, dtype=np.int64), *held])
         owner = np.concatenate(
-            [np.arange(k_new), *(np.full(len(h), k_new + j) for j, h in enumerate(held))]
+            [np.arange(k_open), *(np.full(len(h), k_open + j) for j, h in enumerate(held))]
         )
         indicator = sp.csr_matrix(
             (np.ones(len(positions)), (owner, np.arange(len(positions)))),
@@ -528,10 +574,11 @@ class OnlineGathering:
             now = sp.csr_matrix(self.tf[positions], copy=True)
             now.data = now.data * (np.log((end + 1) / (self.df_now[now.indices] + 1.0)) + 1.0)
             sums = indicator @ _unit(now)
-        size = np.r_[np.ones(k_new), [len(h) for h in held]].astype(np.float64)
+        size = np.r_[np.ones(k_open), [len(h) for h in held]].astype(np.float64)
         avg = (sums @ sums.T).toarray() / np.outer(size, size)
-        is_old = np.r_[np.zeros(k_new, dtype=bool), np.ones(len(old), dtype=bool)]
-        days = [self._own(int(p)) for p in ps] + [self.days[c] for c in old]
+        is_old = np.r_[np.zeros(k_open, dtype=bool), np.ones(len(old), dtype=bool)]
+        days = [self._own(int(p)) for p in ps] + [self._own(p) for p in loose]
+        days += [self.days[c] for c in old]
         days = [(list(a), list(b)) for a, b in days]
         stats = np.full((2, 3, k), np.nan)  # rule, (median, earliest, latest), node
 
@@ -558,14 +605,18 @@ class OnlineGathering:
             return ok
 
         score = np.full((k, k), -np.inf)
-        for i in range(k_new):
+        for i in range(k_open):
             row = np.where(allowed_row(i), avg[i], -np.inf)
             score[i] = np.maximum(score[i], row)
             score[:, i] = np.maximum(score[:, i], row)
+        # Best partner per row (first column on ties): the pair np.argmax(score) would pick is
+        # the best of the row with the lowest index among those holding the maximum.
+        best = np.argmax(score, axis=1)
+        best_score = score[np.arange(k), best]
         group = {i: [i] for i in range(k)}
         while True:
-            flat = int(np.argmax(score))
-            i, j = divmod(flat, k)
+            i = int(np.argmax(best_score))
+            j = int(best[i])
             if not score[i, j] >= self.threshold:
                 break
             if j < i:
@@ -586,9 +637,24 @@ class OnlineGathering:
             row = np.where(allowed_row(i), avg[i], -np.inf)
             score[i, :] = row
             score[:, i] = row
+            stale = (best == i) | (best == j)
+            stale[[i, j]] = True
+            col = score[:, i]
+            better = ~stale & ((col > best_score) | ((col == best_score) & (best > i)))
+            best[better] = i
+            best_score[better] = col[better]
+            for r in np.flatnonzero(stale).tolist():
+                best[r] = int(np.argmax(score[r]))
+                best_score[r] = score[r, best[r]]
+        for c in opened:
+            del self.members[c]
+            del self.days[c]
+            self.dense.pop(c, None)
         for nodes in group.values():
-            olds = sorted(old[n - k_new] for n in nodes if n >= k_new)
-            news = sorted(int(ps[n]) for n in nodes if n < k_new)
+            olds = sorted(old[n - k_open] for n in nodes if n >= k_open)
+            news = sorted(
+                int(ps[n]) if n < k_new else loose[n - k_new] for n in nodes if n < k_open
+            )
             if olds:
                 into = olds[0]
                 for other in olds[1:]:
@@ -599,6 +665,12 @@ class OnlineGathering:
                 news = news[1:]
             for p in news:
                 self._attach(into, p)
+        if self.open_size:
+            for p, lk in zip(ps.tolist(), links, strict=True):
+                mine = self.adj.setdefault(p, [])
+                for y in lk.tolist():
+                    mine.append(y)
+                    self.adj.setdefault(y, []).append(p)
 
     def _new(self, p: int, own: tuple[list[float], list[float]]) -> None:
         self.label[p] = p
