@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/online_gathering.py dev --db KEPT.duckdb --corpus DIR
         [--variants a,b,c,d,e,f1,g1,h1,k1,k1e,k90]
     .venv/bin/python benchmarks/online_gathering.py wire --db WORK.duckdb [--n 10000]
-        [--variants b,c,d,f1,k1] [--resume-at 9900 --bucket-days 1]
+        [--variants b,c,d,f1,k1,k1o3] [--resume-at 9900 --bucket-days 1 --open-size 3]
 
 ``dev``: re-runs the dedup and the incident threads offline on a database kept by
 ``python -m assets.evaluate --keep`` (event candidates detected again, as
@@ -20,17 +20,20 @@ event and story B³ P/R/F1 and pairwise F1 on all docs and B³ F1 on the odd and
   (g), at its bucket's end (h), or at the bucket's end for the earlier members too (k, the
   brief's "pair scored when the later one arrives"); k<days>e: k, and the fine features of each
   gathered group weighted by the idf of the prefix ending at its latest member.
+* k<days>o<size> (e.g. k1o3): k<days> with ``open_size``: the earlier clusters of at most
+  ``size`` members that a newcomer links to are re-gathered member by member with the bucket.
 
 ``wire``: on a working database of a wire feed (tables articles, entity_mentions,
 event_candidates), the agreement (B³, the current gather's groups as gold) of each variant's
 gathered groups on the first ``--n`` live articles (article_id order, as ``story_clusters``
-takes them), with seconds; then, with ``--resume-at``, for variant k<--bucket-days> the
-incremental property: the state after the first ``--resume-at`` articles of the canonical
-order (at the bucket boundary before) is the same from those articles alone as inside the
-full run, a run resumed from it ends exactly as the run from scratch, and what one more
-article costs (its bucket again). Templated-brief purity: ``stories.gather`` replaced by
-``_variant(name)[0]`` around ``benchmarks.ticker_purity.primary_clusters_offline`` (not wired
-here).
+takes them), with seconds; then, with ``--resume-at``, for variant
+k<--bucket-days>o<--open-size> the incremental property: the state after the first
+``--resume-at`` articles of the canonical order (at the bucket boundary before) is the same
+from those articles alone as inside the full run, a run resumed from it ends exactly as the
+run from scratch, the last bucket replayed from its stored state ends as before, and what one
+more article costs (its bucket again, and how much of the archive its linkage holds).
+Templated-brief purity: ``stories.gather`` replaced by ``_variant(name)[0]`` around
+``benchmarks.ticker_purity.primary_clusters_offline`` (not wired here).
 
 Figures, not assertions: nothing here runs in the test suite.
 """
