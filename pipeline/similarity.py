@@ -234,7 +234,6 @@ def similar_pairs(
     spans: tuple[np.ndarray, np.ndarray] | None = None,
     width: float | None = None,
     keep: int | None = None,
-    processes: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs (i < j) with their exact cosine when it is at least ``threshold``.
 
@@ -244,13 +243,8 @@ def similar_pairs(
     within which rarity is counted. Rows with an open end (an undated item) are compared with
     every row, rarity counted over all of them. With ``keep``, only the pairs among each row's
     ``keep`` most similar ones are returned (:func:`strongest_pairs`). Returns (i, j, cosine) in
-    no particular order, but always the same one. With ``processes`` > 1 the blocks of query
-    rows are scored by that many worker processes, with the same result in the same order.
+    no particular order, but always the same one.
     """
-    if processes > 1:
-        return _similar_pairs_parallel(
-            matrix, threshold, max_df, min_rare, spans, width, keep, processes
-        )
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     held = 0
     limit = PRUNE_FACTOR * keep * matrix.shape[0] if keep else None
@@ -268,113 +262,12 @@ def similar_pairs(
     return strongest_pairs(*pairs, keep) if keep else pairs
 
 
-def _similar_pairs_parallel(
-    matrix: sp.csr_matrix,
-    threshold: float,
-    max_df: int,
-    min_rare: float,
-    spans: tuple[np.ndarray, np.ndarray] | None,
-    width: float | None,
-    keep: int | None,
-    processes: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`similar_pairs` with the blocks of query rows dealt out to ``processes`` workers.
-
-    Each product of query rows with a rare-term index is cut into the same blocks as in one
-    process, and the blocks are dealt out in turn (neighbouring rows cost about the same, so
-    each worker gets an even share). A pair is scored by the same arithmetic wherever it is
-    scored, and pairs come back tagged with their block's place in the serial order. Sorted
-    back into that order, the strongest pairs are chosen from the same pairs as in one process
-    (a worker cutting its share down to its own strongest pairs drops none of the strongest
-    overall), so the result is the serial one, bit for bit and in the same order.
-    """
-    from pipeline.parallel import ordered_map  # callers in one process need no worker code
-
-    lo, hi = _span_bounds(matrix.shape[0], spans)
-    limit = PRUNE_FACTOR * keep * matrix.shape[0] if keep else None
-    tasks, block = [], 0
-    for queries, among, again in _candidate_products(lo, hi, width):
-        starts = range(0, len(queries), PRODUCT_ROWS)
-        for worker in range(processes):
-            share = list(range(worker, len(starts), processes))
-            if share:
-                tasks.append(
-                    {
-                        "matrix": matrix,
-                        "queries": queries,
-                        "among": among,
-                        "again": again,
-                        "lo": lo,
-                        "hi": hi,
-                        "max_df": max_df,
-                        "min_rare": min_rare,
-                        "threshold": threshold,
-                        "keep": keep,
-                        "limit": limit,
-                        "blocks": [slice(starts[k], starts[k] + PRODUCT_ROWS) for k in share],
-                        "ordinals": [block + k for k in share],
-                    }
-                )
-        block += len(starts)
-    parts = list(ordered_map(scored_blocks, tasks, processes))
-    if not parts:
-        return _joined([], 3)
-    ordinal, first, second, sims = (np.concatenate([p[k] for p in parts]) for k in range(4))
-    order = np.argsort(ordinal, kind="stable")  # each block's pairs keep their own order
-    pairs = first[order], second[order], sims[order]
-    return strongest_pairs(*pairs, keep) if keep else pairs
-
-
-def scored_blocks(task: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A worker's share of :func:`_similar_pairs_parallel`: the pairs at least ``threshold``
-    similar found from some blocks of one product, as (block ordinal, i, j, cosine)."""
-    found: list[tuple[np.ndarray, ...]] = []
-    held, keep, limit = 0, task["keep"], task["limit"]
-    blocks = _rare_products(
-        task["matrix"],
-        task["queries"],
-        task["among"],
-        task["max_df"],
-        task["min_rare"],
-        task["lo"],
-        task["hi"],
-        task["again"],
-        task["threshold"],
-        blocks=task["blocks"],
-    )
-    for ordinal, (first, second, sims) in zip(task["ordinals"], blocks, strict=True):
-        similar = sims >= task["threshold"]
-        count = int(similar.sum())
-        tag = np.full(count, ordinal, dtype=np.int64)
-        found.append((tag, first[similar], second[similar], sims[similar]))
-        held += count
-        if limit is not None and held > limit:  # as in similar_pairs: bounds the memory
-            joined = _joined(found, 4)
-            chosen = _strongest(*joined[1:], keep)
-            found = [tuple(column[chosen] for column in joined)]
-            held = len(found[0][0])
-    joined = _joined(found, 4)
-    if keep is None:
-        return joined
-    chosen = _strongest(*joined[1:], keep)  # less to send back, and to choose from there
-    return tuple(column[chosen] for column in joined)
-
-
 def strongest_pairs(
     first: np.ndarray, second: np.ndarray, sims: np.ndarray, keep: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs among each row's ``keep`` most similar ones (ties: lower partner first)."""
     if not len(first):
         return first, second, sims
-    chosen = _strongest(first, second, sims, keep)
-    return first[chosen], second[chosen], sims[chosen]
-
-
-def _strongest(first: np.ndarray, second: np.ndarray, sims: np.ndarray, keep: int) -> np.ndarray:
-    """Which pairs :func:`strongest_pairs` keeps, as a mask."""
-    chosen = np.zeros(len(first), dtype=bool)
-    if not len(first):
-        return chosen
     ends = np.r_[first, second]
     others = np.r_[second, first]
     values = np.r_[sims, sims]
@@ -382,8 +275,9 @@ def _strongest(first: np.ndarray, second: np.ndarray, sims: np.ndarray, keep: in
     ends = ends[order]
     starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     rank = np.arange(len(ends)) - np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
+    chosen = np.zeros(len(first), dtype=bool)
     chosen[order[rank < keep] % len(first)] = True
-    return chosen
+    return first[chosen], second[chosen], sims[chosen]
 
 
 def candidate_pairs(
@@ -414,42 +308,24 @@ def _candidate_blocks(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Candidate pairs (i < j) and, when ``score`` (a threshold) is given, their cosines, a
     block of query rows at a time; each pair comes once. A scored pair whose cosine cannot
-    reach the threshold may be left out. The products they come from:
-    :func:`_candidate_products`."""
-    lo, hi = _span_bounds(matrix.shape[0], spans)
-    search = {"max_df": max_df, "min_rare": min_rare, "lo": lo, "hi": hi, "score": score}
-    for queries, among, again in _candidate_products(lo, hi, width):
-        yield from _rare_products(matrix, queries, among, again=again, **search)
-
-
-def _span_bounds(
-    n: int, spans: tuple[np.ndarray, np.ndarray] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's span as (lo, hi) day numbers, infinite at an open end."""
-    lo = np.full(n, -np.inf) if spans is None else np.asarray(spans[0], dtype=np.float64)
-    hi = np.full(n, np.inf) if spans is None else np.asarray(spans[1], dtype=np.float64)
-    return np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
-
-
-def _candidate_products(
-    lo: np.ndarray, hi: np.ndarray, width: float | None
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(query rows, the rows they meet, the rows whose pairs with each other come from the
-    lower one) of each product with a rare-term index.
+    reach the threshold may be left out.
 
     A bounded span covers the stretches floor(lo / width) to floor(hi / width) and is queried
     from its first one against every span covering it, so two overlapping spans meet in the
-    stretch where the later-starting one begins. Open spans, and every span when there is no
-    ``width``, are queried against all rows.
+    stretch where the later-starting one begins. Open spans are queried against all rows.
     """
-    n = len(lo)
+    n = matrix.shape[0]
+    lo = np.full(n, -np.inf) if spans is None else np.asarray(spans[0], dtype=np.float64)
+    hi = np.full(n, np.inf) if spans is None else np.asarray(spans[1], dtype=np.float64)
+    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
     bounded = np.isfinite(lo) & np.isfinite(hi)
     if width is None:
         bounded[:] = False
+    search = {"max_df": max_df, "min_rare": min_rare, "lo": lo, "hi": hi, "score": score}
     opened = np.flatnonzero(~bounded)
     if len(opened):
         # Open rows query all rows; a pair of two open rows comes from the lower one.
-        yield opened, np.arange(n), ~bounded
+        yield from _rare_products(matrix, opened, np.arange(n), again=~bounded, **search)
     dated = np.flatnonzero(bounded)
     if not len(dated):
         return
@@ -469,7 +345,8 @@ def _candidate_products(
         queries = among[home[among] == stretch[begin]]
         if len(queries):
             # A pair of two rows starting in this stretch comes from the lower one.
-            yield queries, among, home == stretch[begin]
+            again = home == stretch[begin]
+            yield from _rare_products(matrix, queries, among, again=again, **search)
 
 
 def _rare_products(
@@ -482,7 +359,6 @@ def _rare_products(
     hi: np.ndarray,
     again: np.ndarray,
     score: float | None,
-    blocks: Sequence[slice] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Pairs (query, other), other in ``among``, whose terms held by 2 to ``max_df`` rows of
     ``among`` make a cosine of at least ``min_rare`` and whose spans overlap, as (lower,
@@ -517,10 +393,8 @@ def _rare_products(
             minlength=len(among),
         )
     )
-    if blocks is None:
-        blocks = [slice(s, s + PRODUCT_ROWS) for s in range(0, len(queries), PRODUCT_ROWS)]
-    for rows_of_block in blocks:
-        block = queries[rows_of_block]
+    for start in range(0, len(queries), PRODUCT_ROWS):
+        block = queries[start : start + PRODUCT_ROWS]
         hits = (_restricted(matrix[block], rare) @ index).tocoo()
         found, partner, rare_part = hits.row, hits.col, hits.data
         if min_rare > 0:  # the cheapest test first, the index lookups on what is left

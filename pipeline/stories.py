@@ -52,7 +52,6 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from scipy.spatial.distance import squareform
 
 from pipeline.dates import as_date, parse_date_line
-from pipeline.parallel import processes_for
 from pipeline.progress import Progress
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import TermTable, counter_cosine, similar_pairs
@@ -108,11 +107,6 @@ COPY_SIMILARITY = 0.6
 GATHER_MAX_DF = 400
 GATHER_MIN_RARE = 0.02
 GATHER_NEIGHBOURS = 20
-# From this many articles the candidate pairs are scored on every core (similarity.similar_pairs,
-# same pairs in the same order). Measured on Reuters wire items: 2,500 articles 0.19 s on one
-# core against 0.59 s on two (starting the workers costs more than it saves), 10,000 1.93 ->
-# 1.62 s, 19,000 4.58 -> 3.47 s.
-PARALLEL_GATHER = 8000
 # Components of the gathering graph up to this size are clustered on the matrix of all their
 # pairs (32 MB at 2,000), exactly as the all-pairs clustering always was; larger ones (a wire
 # archive is one) without it, by _linked_linkage.
@@ -448,7 +442,6 @@ def gather(
         spans=(day, day + gap),
         width=gap,
         keep=GATHER_NEIGHBOURS,
-        processes=processes_for(n, minimum=PARALLEL_GATHER),
     )
     # Pairs published too far apart never come up (spans); pairs whose stated dates are too far
     # apart are dropped here, after each article's strongest partners were chosen.

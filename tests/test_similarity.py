@@ -164,26 +164,3 @@ def test_scores_are_exact_and_a_row_limit_keeps_each_rows_strongest(monkeypatch)
     monkeypatch.setattr(similarity, "PRUNE_FACTOR", 0)
     pruned = similar_pairs(rows, 0.2, max_df=len(bags), keep=3)
     assert sorted(zip(*pruned, strict=True)) == sorted(zip(*kept, strict=True))
-
-
-def test_pairs_scored_by_worker_processes_are_the_serial_pairs_in_the_serial_order(monkeypatch):
-    """Two real worker processes score the blocks of query rows; the pairs, their cosines and
-    their order are those of one process, also when each block is cut down to the strongest
-    pairs as it comes (PRUNE_FACTOR 0) and with dated, undated and open-ended items."""
-    from pipeline import similarity
-
-    bags = _random_rows(300, seed=5)
-    rows = tfidf_matrix(bags)
-    rng = np.random.default_rng(2)
-    lo = rng.uniform(0, 400, len(bags))
-    hi = lo + rng.uniform(0, 90, len(bags))
-    lo[rng.random(len(bags)) < 0.2] = np.nan
-    monkeypatch.setattr(similarity, "PRODUCT_ROWS", 16)  # many blocks for the two workers
-    for keep, prune in ((None, 4), (3, 4), (3, 0)):
-        monkeypatch.setattr(similarity, "PRUNE_FACTOR", prune)
-        args = (rows, 0.05, 40, 0.01, (lo, hi), 100.0, keep)
-        serial = similar_pairs(*args)
-        parallel = similar_pairs(*args, processes=2)
-        assert len(serial[0]) > 50
-        for one, two in zip(serial, parallel, strict=True):
-            assert np.array_equal(one, two)
