@@ -59,16 +59,18 @@ CORPUS = REPO.parent / "shared" / "corpora" / "ecbplus-dev"
 
 
 def load(db: Path) -> dict[str, pd.DataFrame]:
+    """What re-running the dedup and the threads offline reads from a kept or working database
+    (also for benchmarks/online_gathering.py and benchmarks/ticker_purity.py)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {
             "articles": con.execute(
-                "SELECT article_id, source_path, published_date, source, text, duplicate_of"
-                " FROM articles"
+                "SELECT article_id, source_path, title, published_date, source, text,"
+                " duplicate_of FROM articles"
             ).df(),
             "entities": con.execute("SELECT entity_id, name, label FROM entities").df(),
             "mentions": con.execute(
-                "SELECT article_id, sentence_index, start_char, entity_id, label"
+                "SELECT article_id, sentence_index, start_char, end_char, text, entity_id, label"
                 " FROM entity_mentions"
             ).df(),
         }

@@ -53,7 +53,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.dedup_stability import gold_labels, half_of  # noqa: E402
+from benchmarks.dedup_stability import gold_labels, half_of, load  # noqa: E402
 from pipeline import online_gathering, similarity, stories  # noqa: E402
 from pipeline.dates import as_date  # noqa: E402
 from pipeline.dedup import (  # noqa: E402
@@ -172,16 +172,8 @@ def _restore() -> None:
 
 
 def dev(args: argparse.Namespace) -> None:
-    con = duckdb.connect(args.db, read_only=True)
-    try:
-        arts = con.execute("SELECT * FROM articles").df()
-        entities = con.execute("SELECT entity_id, name, label FROM entities").df()
-        named = con.execute(
-            "SELECT article_id, sentence_index, start_char, end_char, entity_id, label, text"
-            " FROM entity_mentions"
-        ).df()
-    finally:
-        con.close()
+    tables = load(Path(args.db))
+    arts, entities, named = tables["articles"], tables["entities"], tables["mentions"]
     corpus = Path(args.corpus)
     gold, topic = gold_labels(corpus)
     half = half_of(gold, topic)

@@ -142,22 +142,13 @@ def primary_clusters_offline(
 ) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Detect event candidates, deduplicate and thread again, with the current code, from a
     work DB: (primary event per article, articles, named entities, story per article)."""
+    from benchmarks.dedup_stability import load
     from pipeline.dedup import deduplicate
     from pipeline.events import detect_event_mentions
     from pipeline.threads import build_stories
 
-    con = duckdb.connect(str(work), read_only=True)
-    try:
-        arts = con.execute(
-            "SELECT article_id, title, published_date, source, text, duplicate_of FROM articles"
-        ).df()
-        entities = con.execute("SELECT entity_id, name, label FROM entities").df()
-        named = con.execute(
-            "SELECT article_id, sentence_index, start_char, end_char, text, entity_id, label "
-            "FROM entity_mentions"
-        ).df()
-    finally:
-        con.close()
+    tables = load(work)
+    arts, entities, named = tables["articles"], tables["entities"], tables["mentions"]
     live = arts[arts["duplicate_of"].isna()]
     cands = detect_event_mentions(live[["article_id", "text", "published_date"]], named)
     events, mentions = deduplicate(
