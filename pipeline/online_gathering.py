@@ -65,6 +65,9 @@ KEEP = 20
 # average with a newcomer then costs the newcomer's terms, not the members' rows.
 DENSE_AT = 16
 _BIG = np.int64(1) << 31  # (column, day) packed into one sort key
+# Cells of the (row, earlier position) grid on which bucket_links sums the rare-term parts of
+# a chunk of rows at once (8 bytes each).
+LINK_GRID = 1 << 22
 
 
 def canonical_order(published: Sequence[date | None]) -> np.ndarray:
@@ -226,6 +229,10 @@ class OnlineGathering:
         undated = np.isnan(self.pub[pos])
         lo[undated] = first[cols[undated]]
         self.window_start = lo
+        # First position of each row's published-date window (undated: the first row).
+        dated = np.where(np.isnan(self.pub), np.inf, self.pub)  # ascending
+        self.window_pos = np.searchsorted(dated, dated - MAX_PUBLISHED_DAYS, side="left")
+        self.window_pos[np.isnan(self.pub)] = 0
         self.scratch = np.zeros(self.width)
         # Cluster state, by position.
         self.label = np.full(n, -1, dtype=np.int64)
@@ -403,6 +410,63 @@ class OnlineGathering:
             cand, cos = cand[best], cos[best]
         return cand
 
+    def bucket_links(self, ps: np.ndarray) -> list[np.ndarray]:
+        """:meth:`links` of each of the consecutive positions ``ps``, the same arrays, found
+        for all of them at once: the rare-term parts from the postings of every row, summed
+        per (row, earlier position) by one bincount in the same order as :meth:`links` sums
+        them, and the cosines of the candidates by one sparse product of the candidates' rows
+        with the rows of ``ps`` (each pair's products summed over the shared terms in column
+        order, as ``_dots_with`` sums them: the same floating point). Rows in chunks so that
+        the (row, position) grid stays small."""
+        first, stop = int(ps[0]), int(ps[-1]) + 1
+        # The grid of one chunk spans the window of its rows up to the bucket's end; at most
+        # LINK_GRID cells.
+        span = stop - int(self.window_pos[first:stop].min())
+        step = max(1, LINK_GRID // max(span, 1))
+        out: list[np.ndarray] = []
+        for lo_row in range(first, stop, step):
+            out.extend(self._chunk_links(lo_row, min(stop, lo_row + step)))
+        return out
+
+    def _chunk_links(self, first: int, stop: int) -> list[np.ndarray]:
+        k = stop - first
+        a, b = self.indptr[first], self.indptr[stop]
+        lo = self.window_start[a:b]
+        earlier = self.posting[a:b] - lo
+        rare = (earlier + 1 <= self.max_df) & (earlier > 0)
+        owner = np.repeat(np.arange(k, dtype=np.int64), np.diff(self.indptr[first : stop + 1]))
+        starts, lengths = lo[rare], earlier[rare]
+        idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        ys = self.post_pos[idx]
+        if not len(ys):
+            return [np.zeros(0, dtype=np.int64) for _ in range(k)]
+        products = self.post_val[idx] * np.repeat(self.data[a:b][rare], lengths)
+        base = int(ys.min())
+        span = stop - base
+        key = np.repeat(owner[rare], lengths) * span + (ys - base)
+        rare_part = np.bincount(key, weights=products, minlength=k * span)
+        hit = np.flatnonzero((rare_part >= self.min_rare) & (rare_part > 0))
+        pi, py = hit // span, hit % span + base  # by row, then position: as links' np.unique
+        near = ~(np.abs(self.mid[py] - self.mid[pi + first]) > MAX_STATED_DAYS)
+        pi, py = pi[near], py[near]
+        if len(py):
+            uy = np.unique(py)
+            products = (self.rows[uy] @ self.rows[first:stop].T).toarray()
+            cos = products[np.searchsorted(uy, py), pi]
+            ok = cos >= self.threshold
+            pi, py, cos = pi[ok], py[ok], cos[ok]
+        else:
+            cos = np.zeros(0)
+        bounds = np.searchsorted(pi, np.arange(k + 1))
+        out = []
+        for i in range(k):
+            cand = py[bounds[i] : bounds[i + 1]]
+            if len(cand) > self.keep:
+                best = np.lexsort((cand, -cos[bounds[i] : bounds[i + 1]]))[: self.keep]
+                cand = cand[best]
+            out.append(cand)
+        return out
+
     def add(self, p: int) -> None:
         """Gather the article at position ``p`` (all earlier positions done)."""
         a, b = self.indptr[p], self.indptr[p + 1]
@@ -523,7 +587,7 @@ class OnlineGathering:
         earlier clusters still merge only through a newcomer or an open member."""
         first = int(ps[0])
         k_new = len(ps)
-        links = [self.links(int(p)) for p in ps]
+        links = self.bucket_links(ps)
         linked = sorted({int(c) for lk in links for c in self.label[lk[lk < first]].tolist()})
         opened = [c for c in linked if len(self.members[c]) <= self.open_size]
         opened_set = set(opened)
