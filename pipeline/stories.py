@@ -996,7 +996,7 @@ def story_clusters(
             strict=True,
         ):
             by_article.setdefault(a, []).append((e, lab))
-    coarse_terms, fine_terms = TermTable(), TermTable()
+    coarse_terms, fine_terms = TermTable(), TermTable(hashed=True)  # fine: never looked up
     capitals, heads = [], []
     reading = Progress("story features", len(ids), report)
     for a, text in zip(ids, texts, strict=True):

@@ -36,3 +36,17 @@ def test_a_bag_added_in_parts_is_the_joined_bag():
     assert whole.columns == parted.columns and whole.lengths == parted.lengths
     a, b = whole.matrix(), parted.matrix()
     assert np.array_equal(a.data, b.data) and np.array_equal(a.indices, b.indices)
+
+
+def test_a_hashed_table_gives_the_same_matrix():
+    """The fine table keeps term hashes instead of terms; its matrix must not change."""
+    plain, hashed = TermTable(), TermTable(hashed=True)
+    for text, entities in zip(TEXTS * 2, ENTITIES * 2, strict=True):
+        terms, pairs = article_terms(text, entities)
+        plain.add(terms, pairs)
+        hashed.add(terms, pairs)
+    assert not hashed.vocabulary and len(plain.vocabulary) > 20
+    a, b = plain.matrix(), hashed.matrix()
+    assert a.shape == b.shape
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
