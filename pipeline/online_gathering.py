@@ -111,6 +111,13 @@ def prefix_rows(
     return _unit(rows)
 
 
+def _median(held: list[float]) -> float:
+    """np.median of the sorted list ``held``, the same float (the mean of the two middle
+    values, (a + b) / 2, for an even count), without building an array."""
+    h = len(held) // 2
+    return held[h] if len(held) % 2 else (held[h - 1] + held[h]) / 2
+
+
 def _unit(rows: sp.csr_matrix) -> sp.csr_matrix:
     lengths = np.diff(rows.indptr)
     squares = np.bincount(
@@ -656,8 +663,8 @@ class OnlineGathering:
         def restat(i: int) -> None:
             for r in range(2):
                 if days[i][r]:
-                    held_r = days[i][r]
-                    stats[r, :, i] = (float(np.median(held_r)), min(held_r), max(held_r))
+                    held_r = sorted(days[i][r])
+                    stats[r, :, i] = (_median(held_r), held_r[0], held_r[-1])
                 else:
                     stats[r, :, i] = np.nan
 
@@ -675,11 +682,17 @@ class OnlineGathering:
             ok[i] = False
             return ok
 
+        # The rows of the newcomers and open members (allowed_row of each, all alive), and
+        # each pair at the larger of its two directions' averages.
+        ok = link[:k_open] & ~(is_old[:k_open, None] & is_old)
+        for r, gap in enumerate(gaps):
+            med, early, late = stats[r]
+            ok &= ~(np.abs(med - med[:k_open, None]) > gap)
+            ok &= ~((late[:k_open, None] - early > gap) | (late - early[:k_open, None] > gap))
+        ok[np.arange(k_open), np.arange(k_open)] = False
         score = np.full((k, k), -np.inf)
-        for i in range(k_open):
-            row = np.where(allowed_row(i), avg[i], -np.inf)
-            score[i] = np.maximum(score[i], row)
-            score[:, i] = np.maximum(score[:, i], row)
+        score[:k_open] = np.where(ok, avg[:k_open], -np.inf)
+        score = np.maximum(score, score.T)
         # Best partner per row (first column on ties): the pair np.argmax(score) would pick is
         # the best of the row with the lowest index among those holding the maximum.
         best = np.argmax(score, axis=1)
