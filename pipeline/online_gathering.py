@@ -653,7 +653,23 @@ class OnlineGathering:
             now.data = now.data * (np.log((end + 1) / (self.df_now[now.indices] + 1.0)) + 1.0)
             sums = indicator @ _unit(now)
         size = np.r_[np.ones(k_open), [len(h) for h in held]].astype(np.float64)
-        avg = (sums @ sums.T).toarray() / np.outer(size, size)
+        # Average cosines, row by row as (sums @ sums.T) / outer(size, size) gives them (a
+        # row's entries summed in its own stored column order, whichever rows are taken).
+        # Only the rows of the newcomers and open members are read before a merge; a closed
+        # cluster's row is read when it merges, so it is made then (or before the merges when
+        # its best score reaches the threshold), its columns written by earlier merges kept.
+        by_col = sums.T.tocsr()
+        size0 = size.copy()
+        avg = np.zeros((k, k))
+        avg[:k_open] = (sums[:k_open] @ by_col).toarray() / np.outer(size0[:k_open], size0)
+        ready = np.r_[np.ones(k_open, dtype=bool), np.zeros(len(old), dtype=bool)]
+        written = np.zeros(k, dtype=bool)
+
+        def make_rows(rs: np.ndarray) -> None:
+            fresh = (sums[rs] @ by_col).toarray() / np.outer(size0[rs], size0)
+            fresh[:, written] = avg[np.ix_(rs, np.flatnonzero(written))]
+            avg[rs] = fresh
+            ready[rs] = True
         is_old = np.r_[np.zeros(k_open, dtype=bool), np.ones(len(old), dtype=bool)]
         days = [self._own(int(p)) for p in ps] + [self._own(p) for p in loose]
         days += [self.days[c] for c in old]
@@ -697,6 +713,9 @@ class OnlineGathering:
         # the best of the row with the lowest index among those holding the maximum.
         best = np.argmax(score, axis=1)
         best_score = score[np.arange(k), best]
+        soon = np.flatnonzero(~ready & (best_score >= self.threshold))
+        if len(soon):
+            make_rows(soon)
         group = {i: [i] for i in range(k)}
         while True:
             i = int(np.argmax(best_score))
@@ -705,9 +724,12 @@ class OnlineGathering:
                 break
             if j < i:
                 i, j = j, i
+            if not ready[j]:
+                make_rows(np.array([j]))
             merged = (size[i] * avg[i] + size[j] * avg[j]) / (size[i] + size[j])
             avg[i, :] = merged
             avg[:, i] = merged
+            written[i] = True
             size[i] += size[j]
             link[i] |= link[j]
             link[:, i] = link[i]
