@@ -67,7 +67,7 @@ DENSE_AT = 16
 _BIG = np.int64(1) << 31  # (column, day) packed into one sort key
 # Cells of the (row, earlier position) grid on which bucket_links sums the rare-term parts of
 # a chunk of rows at once (8 bytes each).
-LINK_GRID = 1 << 22
+LINK_GRID = 1 << 20
 
 
 def canonical_order(published: Sequence[date | None]) -> np.ndarray:
@@ -689,26 +689,25 @@ class OnlineGathering:
         gaps = (MAX_PUBLISHED_DAYS, MAX_STATED_DAYS)
         alive = np.ones(k, dtype=bool)
 
-        def allowed_row(i: int) -> np.ndarray:
-            ok = link[i] & alive & ~(is_old[i] & is_old)
+        def allowed(ii: np.ndarray, xx: np.ndarray) -> np.ndarray:
+            """Which linked pairs (ii, xx) may merge: not two closed clusters, not itself,
+            calendar medians and spans within the gaps."""
+            ok = ~(is_old[ii] & is_old[xx]) & (ii != xx)
             for r, gap in enumerate(gaps):
                 med, early, late = stats[r]
-                ok &= ~(np.abs(med - med[i]) > gap)
-                ok &= ~((late[i] - early > gap) | (late - early[i] > gap))
-            ok[i] = False
+                ok &= ~(np.abs(med[xx] - med[ii]) > gap)
+                ok &= ~((late[ii] - early[xx] > gap) | (late[xx] - early[ii] > gap))
             return ok
 
-        # The rows of the newcomers and open members (allowed_row of each, all alive), and
+        # The rows of the newcomers and open members at their allowed linked pairs (all alive),
         # each pair at the larger of its two directions' averages.
-        ok = link[:k_open] & ~(is_old[:k_open, None] & is_old)
-        for r, gap in enumerate(gaps):
-            med, early, late = stats[r]
-            ok &= ~(np.abs(med - med[:k_open, None]) > gap)
-            ok &= ~((late[:k_open, None] - early > gap) | (late - early[:k_open, None] > gap))
-        ok[np.arange(k_open), np.arange(k_open)] = False
+        ii, xx = np.nonzero(link[:k_open])
+        ok = allowed(ii, xx)
+        ii, xx = ii[ok], xx[ok]
+        values = avg[ii, xx]
         score = np.full((k, k), -np.inf)
-        score[:k_open] = np.where(ok, avg[:k_open], -np.inf)
-        score = np.maximum(score, score.T)
+        score[ii, xx] = values
+        score[xx, ii] = np.maximum(score[xx, ii], values)
         # Best partner per row (first column on ties): the pair np.argmax(score) would pick is
         # the best of the row with the lowest index among those holding the maximum.
         best = np.argmax(score, axis=1)
@@ -740,15 +739,22 @@ class OnlineGathering:
             group[i].extend(group.pop(j))
             score[j, :] = -np.inf
             score[:, j] = -np.inf
-            row = np.where(allowed_row(i), avg[i], -np.inf)
+            xx = np.flatnonzero(link[i] & alive)
+            xx = xx[allowed(np.full(len(xx), i), xx)]
+            row = np.full(k, -np.inf)
+            row[xx] = avg[i, xx]
             score[i, :] = row
             score[:, i] = row
             stale = (best == i) | (best == j)
             stale[[i, j]] = True
-            col = score[:, i]
-            better = ~stale & ((col > best_score) | ((col == best_score) & (best > i)))
-            best[better] = i
-            best_score[better] = col[better]
+            # Rows that now prefer i (only where i's score is finite: a row without any finite
+            # score holds best 0, never above i).
+            col = row[xx]
+            better = ~stale[xx] & (
+                (col > best_score[xx]) | ((col == best_score[xx]) & (best[xx] > i))
+            )
+            best[xx[better]] = i
+            best_score[xx[better]] = col[better]
             for r in np.flatnonzero(stale).tolist():
                 best[r] = int(np.argmax(score[r]))
                 best_score[r] = score[r, best[r]]
