@@ -247,7 +247,7 @@ def _given_parts_compatible(ta: list[str], tb: list[str]) -> bool:
     return True
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     index: int
     article_id: str

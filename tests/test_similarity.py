@@ -164,3 +164,28 @@ def test_scores_are_exact_and_a_row_limit_keeps_each_rows_strongest(monkeypatch)
     monkeypatch.setattr(similarity, "PRUNE_FACTOR", 0)
     pruned = similar_pairs(rows, 0.2, max_df=len(bags), keep=3)
     assert sorted(zip(*pruned, strict=True)) == sorted(zip(*kept, strict=True))
+
+
+def test_strongest_pairs_break_ties_by_the_lower_partner_and_keep_the_pair_order():
+    rng = np.random.default_rng(7)
+    for keep in (1, 2, 5):
+        first = rng.integers(0, 40, 600)
+        second = rng.integers(0, 40, 600)
+        first, second = np.minimum(first, second), np.maximum(first, second)
+        distinct = np.unique(np.c_[first, second][first != second], axis=0)
+        first, second = distinct[:, 0], distinct[:, 1]
+        sims = np.round(rng.random(len(first)), 1)  # many ties
+        kept = strongest_pairs(first, second, sims, keep)
+        expected = set()
+        for row in range(40):
+            mine = [
+                (-s, b if a == row else a, (a, b))
+                for a, b, s in zip(first.tolist(), second.tolist(), sims.tolist(), strict=True)
+                if row in (a, b)
+            ]
+            expected |= {pair for _, _, pair in sorted(mine)[:keep]}
+        pairs = list(zip(kept[0].tolist(), kept[1].tolist(), strict=True))
+        assert set(pairs) == expected
+        given = zip(first.tolist(), second.tolist(), strict=True)
+        assert pairs == [p for p in given if p in expected]  # in the order given
+        assert kept[0].dtype == first.dtype and kept[2].dtype == sims.dtype
