@@ -657,19 +657,27 @@ class OnlineGathering:
         # row's entries summed in its own stored column order, whichever rows are taken).
         # Only the rows of the newcomers and open members are read before a merge; a closed
         # cluster's row is read when it merges, so it is made then (or before the merges when
-        # its best score reaches the threshold), its columns written by earlier merges kept.
+        # its best score reaches the threshold).
         by_col = sums.T.tocsr()
         size0 = size.copy()
         avg = np.zeros((k, k))
         avg[:k_open] = (sums[:k_open] @ by_col).toarray() / np.outer(size0[:k_open], size0)
         ready = np.r_[np.ones(k_open, dtype=bool), np.zeros(len(old), dtype=bool)]
-        written = np.zeros(k, dtype=bool)
 
         def make_rows(rs: np.ndarray) -> None:
-            fresh = (sums[rs] @ by_col).toarray() / np.outer(size0[rs], size0)
-            fresh[:, written] = avg[np.ix_(rs, np.flatnonzero(written))]
-            avg[rs] = fresh
+            avg[rs] = (sums[rs] @ by_col).toarray() / np.outer(size0[rs], size0)
             ready[rs] = True
+
+        # A merge writes its node's row of averages and, the same values, its column; the
+        # column is not written (a strided write of k values) but read back when needed: the
+        # average of r and c is avg[c, r] when c was merged after r, else avg[r, c].
+        stamp = np.full(k, -1, dtype=np.int64)
+
+        def current(r: int) -> np.ndarray:
+            row = avg[r].copy()
+            later = np.flatnonzero(stamp > stamp[r])
+            row[later] = avg[later, r]
+            return row
         is_old = np.r_[np.zeros(k_open, dtype=bool), np.ones(len(old), dtype=bool)]
         days = [self._own(int(p)) for p in ps] + [self._own(p) for p in loose]
         days += [self.days[c] for c in old]
@@ -725,26 +733,28 @@ class OnlineGathering:
                 i, j = j, i
             if not ready[j]:
                 make_rows(np.array([j]))
-            merged = (size[i] * avg[i] + size[j] * avg[j]) / (size[i] + size[j])
+            merged = (size[i] * current(i) + size[j] * current(j)) / (size[i] + size[j])
             avg[i, :] = merged
-            avg[:, i] = merged
-            written[i] = True
+            stamp[i] = k - len(group)  # the merges before this one
             size[i] += size[j]
-            link[i] |= link[j]
-            link[:, i] = link[i]
+            # link and score are symmetric: their columns written where they change.
+            gained = np.flatnonzero(link[j] & ~link[i])
+            link[i, gained] = True
+            link[gained, i] = True
             is_old[i] = False
             days[i] = (days[i][0] + days[j][0], days[i][1] + days[j][1])
             restat(i)
             alive[j] = False
             group[i].extend(group.pop(j))
+            score[np.flatnonzero(score[j] > -np.inf), j] = -np.inf
             score[j, :] = -np.inf
-            score[:, j] = -np.inf
             xx = np.flatnonzero(link[i] & alive)
             xx = xx[allowed(np.full(len(xx), i), xx)]
             row = np.full(k, -np.inf)
             row[xx] = avg[i, xx]
+            score[np.flatnonzero(score[i] > -np.inf), i] = -np.inf
             score[i, :] = row
-            score[:, i] = row
+            score[xx, i] = row[xx]
             stale = (best == i) | (best == j)
             stale[[i, j]] = True
             # Rows that now prefer i (only where i's score is finite: a row without any finite
