@@ -102,7 +102,7 @@ def prefix_rows(
     n = rows.shape[0]
     pos = np.repeat(np.arange(n), np.diff(rows.indptr))
     end = pos + 1 if ends is None else np.asarray(ends)[pos]
-    by_col = np.lexsort((pos, rows.indices))
+    by_col = np.argsort(rows.indices, kind="stable")  # by (column, position)
     cols = rows.indices.astype(np.int64)
     keys = cols[by_col] * (n + 1) + pos[by_col]
     first = np.searchsorted(keys, cols * (n + 1))
@@ -200,10 +200,11 @@ class OnlineGathering:
         )
         self.pub, self.mid = pub[self.order], mid[self.order]  # by position
         self.tf = None
+        tf = rows if rows_are_tf or idf == "given" else tf_rows(rows)
         if idf == "current":
             # Pairs scored with the idf of the prefix up to the end of the bucket being
             # gathered, old members reweighted too (add_bucket); links use arrival weights.
-            self.tf = (rows if rows_are_tf else tf_rows(rows))[self.order]
+            self.tf = tf[self.order]
             self.tf.sort_indices()
             self.df_now = np.zeros(self.tf.shape[1])
             idf = "prefix-bucket"
@@ -212,7 +213,7 @@ class OnlineGathering:
             if idf_days:
                 bounds = self.buckets(idf_days)
                 ends = np.repeat(bounds[1:], np.diff(bounds))
-            r = prefix_rows(rows if rows_are_tf else tf_rows(rows), self.order, ends)
+            r = prefix_rows(tf, self.order, ends)
         else:
             r = sp.csr_matrix(rows[self.order])
             r.sort_indices()
@@ -222,7 +223,7 @@ class OnlineGathering:
         # Postings: the nonzeros sorted by (column, position); per nonzero its own posting and
         # the first posting of its column inside its published-date window.
         pos = np.repeat(np.arange(n), np.diff(r.indptr))
-        by_col = np.lexsort((pos, r.indices))
+        by_col = np.argsort(r.indices, kind="stable")  # nonzeros are in position order
         self.post_pos = pos[by_col]
         self.post_val = r.data[by_col]
         col_sorted = r.indices[by_col].astype(np.int64)
@@ -457,9 +458,12 @@ class OnlineGathering:
         near = ~(np.abs(self.mid[py] - self.mid[pi + first]) > MAX_STATED_DAYS)
         pi, py = pi[near], py[near]
         if len(py):
-            uy = np.unique(py)
-            products = (self.rows[uy] @ self.rows[first:stop].T).toarray()
-            cos = products[np.searchsorted(uy, py), pi]
+            held = np.zeros(span, dtype=bool)
+            held[py - base] = True
+            uy = np.flatnonzero(held)  # the candidates, less base
+            rank = np.cumsum(held) - 1
+            products = (self.rows[uy + base] @ self.rows[first:stop].T).toarray()
+            cos = products[rank[py - base], pi]
             ok = cos >= self.threshold
             pi, py, cos = pi[ok], py[ok], cos[ok]
         else:
