@@ -25,6 +25,7 @@ from pipeline.ner import (
     SOURCE_COLUMNS,
     WordCase,
     has_figure,
+    inflections,
     refine_spans,
     word_case,
 )
@@ -305,6 +306,22 @@ def role_before(text: str, start: int) -> str | None:
 
 @without_cycle_collection
 def canonicalize(
+    mentions: pd.DataFrame, texts: dict[str, str], dates: dict[str, object] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_canonicalize`, then its per-surface caches emptied.
+
+    The caches (up to 65,536 surfaces each) speed up one pass over a corpus, where a name
+    recurs in many articles; kept afterwards they are dead weight in the run's process, about
+    80 MB at 19,000 wire articles, and the event step that follows is where its memory peaks.
+    """
+    try:
+        return _canonicalize(mentions, texts, dates)
+    finally:
+        for cached in (normalize_name, generation, _all_caps, _display, inflections):
+            cached.cache_clear()
+
+
+def _canonicalize(
     mentions: pd.DataFrame, texts: dict[str, str], dates: dict[str, object] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign every mention an ``entity_id`` and a voted ``label``; build the entities table.
