@@ -446,20 +446,39 @@ class OnlineGathering:
         k = stop - first
         a, b = self.indptr[first], self.indptr[stop]
         lo = self.window_start[a:b]
-        earlier = self.posting[a:b] - lo
+        mine = self.posting[a:b]
+        earlier = mine - lo
         rare = (earlier + 1 <= self.max_df) & (earlier > 0)
-        owner = np.repeat(np.arange(k, dtype=np.int64), np.diff(self.indptr[first : stop + 1]))
-        starts, lengths = lo[rare], earlier[rare]
-        idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        ys = self.post_pos[idx]
-        if not len(ys):
+        if not rare.any():
             return [np.zeros(0, dtype=np.int64) for _ in range(k)]
-        products = self.post_val[idx] * np.repeat(self.data[a:b][rare], lengths)
+        # The rare-term parts of every (row, earlier position) at once: the rows restricted to
+        # their rare terms times the postings of those terms from the earliest window start to
+        # the last row's posting (one sparse product: each pair's products summed over the
+        # row's rare terms in column order, as links sums them), kept inside each row's window
+        # and before it.
+        per_row = np.bincount(
+            np.repeat(np.arange(k), np.diff(self.indptr[first : stop + 1]))[rare], minlength=k
+        )
+        terms, term_of = np.unique(self.indices[a:b][rare], return_inverse=True)
+        since = np.full(len(terms), np.iinfo(np.int64).max)
+        np.minimum.at(since, term_of, lo[rare])
+        until = np.zeros(len(terms), dtype=np.int64)
+        np.maximum.at(until, term_of, mine[rare])
+        lengths = until - since
+        idx = np.repeat(since - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        ys = self.post_pos[idx]
         base = int(ys.min())
         span = stop - base
-        key = np.repeat(owner[rare], lengths) * span + (ys - base)
-        rare_part = np.bincount(key, weights=products, minlength=k * span)
-        hit = np.flatnonzero((rare_part >= self.min_rare) & (rare_part > 0))
+        postings = sp.csr_matrix(
+            (self.post_val[idx], ys - base, np.r_[0, np.cumsum(lengths)]), shape=(len(terms), span)
+        )
+        mine_rare = sp.csr_matrix(
+            (self.data[a:b][rare], term_of, np.r_[0, np.cumsum(per_row)]), shape=(k, len(terms))
+        )
+        rare_part = (mine_rare @ postings).toarray()
+        y = np.arange(base, stop)
+        inside = (y >= self.window_pos[first:stop, None]) & (y < np.arange(first, stop)[:, None])
+        hit = np.flatnonzero((rare_part >= self.min_rare) & (rare_part > 0) & inside)
         pi, py = hit // span, hit % span + base  # by row, then position: as links' np.unique
         near = ~(np.abs(self.mid[py] - self.mid[pi + first]) > MAX_STATED_DAYS)
         pi, py = pi[near], py[near]
@@ -666,8 +685,8 @@ class OnlineGathering:
         # Average cosines, row by row as (sums @ sums.T) / outer(size, size) gives them (a
         # row's entries summed in its own stored column order, whichever rows are taken).
         # Only the rows of the newcomers and open members are read before a merge; a closed
-        # cluster's row is read when it merges, so it is made then (or before the merges when
-        # its best score reaches the threshold).
+        # cluster's row is read when it merges, so it is made then, or before when it is some
+        # node's best partner at the threshold (make_wanted).
         by_col = sums.T.tocsr()
         size0 = size.copy()
         avg = np.zeros((k, k))
@@ -688,6 +707,7 @@ class OnlineGathering:
             later = np.flatnonzero(stamp > stamp[r])
             row[later] = avg[later, r]
             return row
+
         is_old = np.r_[np.zeros(k_open, dtype=bool), np.ones(len(old), dtype=bool)]
         days = [self._own(int(p)) for p in ps] + [self._own(p) for p in loose]
         days += [self.days[c] for c in old]
@@ -730,9 +750,15 @@ class OnlineGathering:
         # the best of the row with the lowest index among those holding the maximum.
         best = np.argmax(score, axis=1)
         best_score = score[np.arange(k), best]
-        soon = np.flatnonzero(~ready & (best_score >= self.threshold))
-        if len(soon):
-            make_rows(soon)
+        def make_wanted(j: int) -> None:
+            """Row j, and those of the closed clusters now some node's best partner at the
+            threshold: most of those merge (one product for all)."""
+            wanted = best[best_score >= self.threshold]
+            wanted = np.union1d(wanted[~ready[wanted]], [j] if j >= 0 else [])
+            if len(wanted):
+                make_rows(wanted.astype(np.int64))
+
+        make_wanted(-1)
         group = {i: [i] for i in range(k)}
         while True:
             i = int(np.argmax(best_score))
@@ -742,7 +768,7 @@ class OnlineGathering:
             if j < i:
                 i, j = j, i
             if not ready[j]:
-                make_rows(np.array([j]))
+                make_wanted(j)
             merged = (size[i] * current(i) + size[j] * current(j)) / (size[i] + size[j])
             avg[i, :] = merged
             stamp[i] = k - len(group)  # the merges before this one
