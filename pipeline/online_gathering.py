@@ -772,6 +772,18 @@ class OnlineGathering:
                 ok &= ~((late[ii] - early[xx] > gap) | (late[xx] - early[ii] > gap))
             return ok
 
+        gap_of_rule = np.array([[float(g)] for g in gaps])
+
+        def allowed_with(i: int, xx: np.ndarray) -> np.ndarray:
+            """allowed(i, xx) for one node i, both rules at once (the same comparisons)."""
+            mine, theirs = stats[:, :, i, None], stats[:, :, xx]
+            apart = (
+                (np.abs(theirs[:, 0] - mine[:, 0]) > gap_of_rule)
+                | (mine[:, 2] - theirs[:, 1] > gap_of_rule)
+                | (theirs[:, 2] - mine[:, 1] > gap_of_rule)
+            )
+            return ~apart.any(axis=0) & ~(is_old[i] & is_old[xx]) & (xx != i)
+
         # The rows of the newcomers and open members at their allowed linked pairs (all alive),
         # each pair at the larger of its two directions' averages.
         ii, xx = np.nonzero(link[:k_open])
@@ -820,7 +832,7 @@ class OnlineGathering:
             score[np.flatnonzero(score[j] > -np.inf), j] = -np.inf
             score[j, :] = -np.inf
             xx = np.flatnonzero(link[i] & alive)
-            xx = xx[allowed(np.full(len(xx), i), xx)]
+            xx = xx[allowed_with(i, xx)]
             row = np.full(k, -np.inf)
             row[xx] = avg[i, xx]
             score[np.flatnonzero(score[i] > -np.inf), i] = -np.inf
