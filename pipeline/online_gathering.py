@@ -237,6 +237,8 @@ class OnlineGathering:
             dtype=np.float64,
         )
         self.pub, self.mid = pub[self.order], mid[self.order]  # by position
+        # The same as Python floats by position (NaN: not dated), for the cluster calendars.
+        self._days_of = list(zip(self.pub.tolist(), self.mid.tolist(), strict=True))
         self.tf = None
         tf = rows if rows_are_tf or idf == "given" else tf_rows(rows)
         if idf == "current":
@@ -610,10 +612,8 @@ class OnlineGathering:
             others = [c for _, c in scored if c != best]
 
     def _own(self, p: int) -> tuple[list[float], list[float]]:
-        return (
-            [] if np.isnan(self.pub[p]) else [float(self.pub[p])],
-            [] if np.isnan(self.mid[p]) else [float(self.mid[p])],
-        )
+        pub, mid = self._days_of[p]
+        return ([] if pub != pub else [pub], [] if mid != mid else [mid])
 
     def _attach(self, cluster: int, p: int) -> None:
         self.members[cluster].append(p)
@@ -725,7 +725,7 @@ class OnlineGathering:
         by_col = sums.T.tocsr()
         size0 = size.copy()
         avg = np.zeros((k, k))
-        avg[:k_open] = _dense_product(sums[:k_open], by_col) / np.outer(size0[:k_open], size0)
+        avg[:k_open] = _dense_product(sums[:k_open], by_col) / size0  # 1 * size0: the outer
         ready = np.r_[np.ones(k_open, dtype=bool), np.zeros(len(old), dtype=bool)]
 
         def make_rows(rs: np.ndarray) -> None:
