@@ -848,9 +848,10 @@ class OnlineGathering:
             )
             best[xx[better]] = i
             best_score[xx[better]] = col[better]
-            for r in np.flatnonzero(stale).tolist():
-                best[r] = int(np.argmax(score[r]))
-                best_score[r] = score[r, best[r]]
+            rows = np.flatnonzero(stale)
+            scores = score[rows]
+            best[rows] = np.argmax(scores, axis=1)
+            best_score[rows] = scores[np.arange(len(rows)), best[rows]]
         for c in opened:
             del self.members[c]
             del self.days[c]
