@@ -736,10 +736,11 @@ class OnlineGathering:
         # column is not written (a strided write of k values) but read back when needed: the
         # average of r and c is avg[c, r] when c was merged after r, else avg[r, c].
         stamp = np.full(k, -1, dtype=np.int64)
+        merged_at = np.empty(k, dtype=np.int64)  # the node merged into by each merge, in order
 
         def current(r: int) -> np.ndarray:
             row = avg[r].copy()
-            later = np.flatnonzero(stamp > stamp[r])
+            later = merged_at[stamp[r] + 1 : k - len(group)]  # (repeats: the same values)
             row[later] = avg[later, r]
             return row
 
@@ -819,6 +820,7 @@ class OnlineGathering:
             merged = (size[i] * current(i) + size[j] * current(j)) / (size[i] + size[j])
             avg[i, :] = merged
             stamp[i] = k - len(group)  # the merges before this one
+            merged_at[stamp[i]] = i
             size[i] += size[j]
             # link and score are symmetric: their columns written where they change.
             gained = np.flatnonzero(link[j] & ~link[i])
