@@ -79,6 +79,9 @@ _BIG = np.int64(1) << 31  # (column, day) packed into one sort key
 # Cells of the (row, earlier position) grid on which bucket_links sums the rare-term parts of
 # a chunk of rows at once (8 bytes each).
 LINK_GRID = 1 << 20
+# Largest product _dense_product sizes by its dense bound (12 bytes a cell besides the dense
+# result); larger ones go through the public product, which counts its nonzeros first.
+PRODUCT_CELLS = 1 << 24
 
 
 def canonical_order(published: Sequence[date | None]) -> np.ndarray:
@@ -131,10 +134,9 @@ def _dense_product(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
     dense size, allocated anyway). The products here are dense-ish; that pass was about a
     quarter of their time."""
     m, n = a.shape[0], b.shape[1]
-    if _csr_matmat is None or m * n == 0:
+    if _csr_matmat is None or m * n == 0 or m * n > PRODUCT_CELLS:
         return (a @ b).toarray()
-    big = max(m * n, a.nnz, b.nnz, a.shape[1]) >= np.iinfo(np.int32).max
-    dtype = np.int64 if big else np.int32
+    dtype = np.int64 if max(a.nnz, b.nnz, a.shape[1]) >= np.iinfo(np.int32).max else np.int32
     indptr = np.empty(m + 1, dtype=dtype)
     indices = np.empty(m * n, dtype=dtype)
     data = np.empty(m * n)
