@@ -673,7 +673,6 @@ class OnlineGathering:
         opened = [c for c in linked if len(self.members[c]) <= self.open_size]
         opened_set = set(opened)
         loose = sorted(p for c in opened for p in self.members[c])  # open members
-        node_of_loose = {p: k_new + j for j, p in enumerate(loose)}
         closed = {c for c in linked if c not in opened_set}
         for p in loose:
             closed.update(
@@ -681,7 +680,6 @@ class OnlineGathering:
             )
         old = sorted(int(c) for c in closed)
         k_open = k_new + len(loose)
-        node_of_old = {c: k_open + j for j, c in enumerate(old)}
         k = k_open + len(old)
         self.touched = (
             k_new,
@@ -690,23 +688,37 @@ class OnlineGathering:
             sum(len(self.members[c]) for c in old),
         )
 
-        def node(y: int) -> int:
-            if y >= first:
-                return y - first
-            if y in node_of_loose:
-                return node_of_loose[y]
-            return node_of_old[int(self.label[y])]
+        loose_at = np.array(loose, dtype=np.int64)
+        old_at = np.array(old, dtype=np.int64)
+
+        def nodes(ys: np.ndarray) -> np.ndarray:
+            """Node of each position: a newcomer's, an open member's, or its closed
+            cluster's."""
+            out = ys - first
+            earlier = np.flatnonzero(ys < first)
+            y = ys[earlier]
+            at = np.searchsorted(loose_at, y)
+            is_loose = np.zeros(len(y), dtype=bool)
+            if len(loose_at):
+                is_loose = loose_at[np.minimum(at, len(loose_at) - 1)] == y
+            out[earlier] = np.where(
+                is_loose, k_new + at, k_open + np.searchsorted(old_at, self.label[y])
+            )
+            return out
 
         link = np.zeros((k, k), dtype=bool)
-        for i, lk in enumerate(links):
-            for y in lk.tolist():
-                j = node(y)
-                link[i, j] = link[j, i] = True
-        for p in loose:
-            i = node_of_loose[p]
-            for y in self.adj.get(p, []):
-                j = node(y)
-                link[i, j] = link[j, i] = True
+        adjs = [self.adj.get(p, []) for p in loose]
+        src = np.r_[
+            np.repeat(np.arange(k_new), [len(lk) for lk in links]),
+            np.repeat(np.arange(k_new, k_open), [len(a) for a in adjs]),
+        ].astype(np.int64)
+        dst = nodes(
+            np.concatenate(
+                [np.zeros(0, dtype=np.int64), *links, *(np.array(a, dtype=np.int64) for a in adjs)]
+            )
+        )
+        link[src, dst] = True
+        link[dst, src] = True
         # Summed rows of the nodes: the newcomers, the open members, each closed cluster's.
         held = [np.array(self.members[c], dtype=np.int64) for c in old]
         positions = np.concatenate([ps, np.array(loose, dtype=np.int64), *held])
