@@ -46,10 +46,11 @@ replays the same order, and a backfill replays from its bucket. The state after 
 run from scratch; one more article costs its bucket again.
 
 Cost: a full k1o3 run over the 9,943 live articles of a Reuters 10k working database takes
-about 4 s, as ``gather`` (benchmarks/online_gathering.py wire; 12.4 s before the links of a
-bucket were found together, :meth:`OnlineGathering.bucket_links`, and a bucket's linkage made
-only the rows of average cosines it reads). Every float that decides a merge is computed as
-before (the same sums in the same order), so the groups are the same.
+4.0-4.6 s, as ``gather`` (4.0-4.3 s in the same runs of benchmarks/online_gathering.py wire);
+it took 11.4-12.4 s before the links of a bucket were found together
+(:meth:`OnlineGathering.bucket_links`) and a bucket's linkage made only the rows of average
+cosines it reads. Every float that decides a merge is computed as before (the same sums in
+the same order), so the groups are the same.
 """
 
 from __future__ import annotations
