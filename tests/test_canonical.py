@@ -651,3 +651,15 @@ def test_the_title_before_a_name_is_its_last_two_words_ending_in_a_role():
     assert before("talks with Foreign Office ") is None  # not a role word
     assert before("talks with foreign minister ") is None  # not capitalised
     assert before("xMinister ") is None
+
+
+def test_canonicalization_leaves_its_surface_caches_empty_and_answers_the_same_again():
+    """The caches are dropped when a pass ends (they held ~80 MB at 19k articles into the
+    event step); a second pass refills them and gives the same table."""
+    t1 = "Anthony Blinken met officials. Mr. Blinken said Blinken would return."
+    m = span_rows(t1, [("Anthony Blinken", "PERSON"), ("Blinken", "PERSON")], "a1")
+    first, _ = canonicalize(m, {"a1": t1})
+    assert normalize_name.cache_info().currsize == 0
+    again, _ = canonicalize(m, {"a1": t1})
+    pd.testing.assert_frame_equal(first, again)
+    assert first["entity_id"].nunique() == 1
