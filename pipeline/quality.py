@@ -471,7 +471,10 @@ def validate_frame(df: pd.DataFrame, suite: Suite) -> ValidationReport:
         # BASIC: counts and a sample of the failing values, what the UI shows. The default
         # (SUMMARY) also tallies the failing values and their row indices: 1.6 s -> 1.2 s for
         # the 18 gates of a run over 10,000 wire articles.
-        result = definition.run(batch_parameters={"dataframe": df}, result_format="BASIC")
+        try:
+            result = definition.run(batch_parameters={"dataframe": df}, result_format="BASIC")
+        finally:
+            _forget_batches(source)
     outcomes = []
     for res in result.results:
         config = res.expectation_config
@@ -487,6 +490,19 @@ def validate_frame(df: pd.DataFrame, suite: Suite) -> ValidationReport:
             )
         )
     return ValidationReport(suite.name, bool(result.success), len(df), tuple(outcomes))
+
+
+def _forget_batches(source: Any) -> None:
+    """Drop the batches GE keeps after a validation.
+
+    Its execution engine caches every batch it loaded, the DataFrame itself, for the life of
+    the context, which is the run's process (``_gx_context``): without this, the frames of all
+    the gates stayed alive into the event step, ~190 MB of a one-file run at 19,000 wire
+    articles, ~1 GB at 100,000."""
+    engine = source.execution_engine
+    if engine is not None:
+        engine.batch_manager.batch_data_cache.clear()
+        engine.batch_manager.reset_batch_cache()
 
 
 def _plain(value: Any) -> Any:
