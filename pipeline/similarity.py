@@ -99,7 +99,7 @@ class TermTable:
         whose terms are never looked up again (the word pairs of the story splitting: 880,000
         distinct ones at 19,000 wire articles), the vocabulary of strings is most of its
         memory (about 120 MB there, linear in the archive); the matrix is the same but for
-        two distinct terms with the same 64-bit hash (odds about 1e-7 at a million terms)."""
+        two distinct terms with the same 64-bit hash (odds about 3e-8 at a million terms)."""
         self.hashed = hashed
         self.vocabulary: dict[str, int] = {}
         self.columns = array("q")

@@ -699,8 +699,8 @@ class _Queue:
         version = self.version
         stamps = np.fromiter(map(version.__getitem__, others.tolist()), np.int64, len(others))
         # Kept as arrays, not lists: most of a batch is never offered (its cluster merges
-        # first), and lists of Python numbers took ~100 bytes a pair (400 MB at 100,000 wire
-        # articles); only the pair offered becomes Python numbers.
+        # first), and four lists of Python numbers cost ~100 bytes a pair against 32 here;
+        # only the pair offered becomes Python numbers.
         batch = (owner, version[owner], negated[order], low[order], high[order], stamps)
         self.batches.append(batch)
         self.next.append(0)
