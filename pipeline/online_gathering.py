@@ -77,8 +77,8 @@ KEEP = 20
 # average with a newcomer then costs the newcomer's terms, not the members' rows.
 DENSE_AT = 16
 _BIG = np.int64(1) << 31  # (column, day) packed into one sort key
-# Cells of the (row, earlier position) grid on which bucket_links sums the rare-term parts of
-# a chunk of rows at once (8 bytes each).
+# Cells of the (row, earlier position) grid of a chunk of rows whose links bucket_links finds
+# at once (it bounds the rows of a chunk, hence the candidates whose cosines it makes).
 LINK_GRID = 1 << 20
 # Largest product _dense_product sizes by its dense bound (12 bytes a cell besides the dense
 # result); larger ones go through the public product, which counts its nonzeros first.
@@ -298,6 +298,10 @@ class OnlineGathering:
         self.label = np.full(n, -1, dtype=np.int64)
         self.members: dict[int, list[int]] = {}
         self.dense: dict[int, np.ndarray] = {}
+        # add_bucket reads no summed rows (it sums each bucket's rows afresh), so the buckets
+        # make none: one vocabulary-long vector per cluster of DENSE_AT members or more was
+        # 1.1 GB at 100k articles (1,374 of them), and their upkeep a cost of every merge.
+        self.make_dense = True
         self.days: dict[int, tuple[list[float], list[float]]] = {}
         self.done = 0
         # Open clusters (add_bucket): clusters of at most open_size members are re-gathered
@@ -431,7 +435,7 @@ class OnlineGathering:
         self._densify(into)
 
     def _densify(self, cluster: int) -> None:
-        if cluster not in self.dense and len(self.members[cluster]) >= DENSE_AT:
+        if self.make_dense and cluster not in self.dense and len(self.members[cluster]) >= DENSE_AT:
             dense = np.zeros(self.width)
             idx = self._spread(np.array(self.members[cluster], dtype=np.int64))
             np.add.at(dense, self.indices[idx], self.data[idx])
@@ -478,11 +482,11 @@ class OnlineGathering:
         Each pair's products are summed over the shared terms in column order, as
         :meth:`links` and ``_dots_with`` sum them: the same floating point, so the same
         candidates, thresholds and ties (4.6 s of a 12.4 s k1o3 run on Reuters 10k one row at
-        a time, 1.4 s so). Rows in chunks so that
-        the (row, position) grid stays small."""
+        a time, 1.4 s so). Rows in chunks, fewer rows the longer the window, so that a
+        chunk's candidates by its rows stay few (one chunk per bucket was slower)."""
         first, stop = int(ps[0]), int(ps[-1]) + 1
-        # The grid of one chunk spans the window of its rows up to the bucket's end; at most
-        # LINK_GRID cells.
+        # At most LINK_GRID (row, position) cells per chunk: the window of its rows up to the
+        # bucket's end, by its rows.
         span = stop - int(self.window_pos[first:stop].min())
         step = max(1, LINK_GRID // max(span, 1))
         out: list[np.ndarray] = []
@@ -499,11 +503,13 @@ class OnlineGathering:
         rare = (earlier + 1 <= self.max_df) & (earlier > 0)
         if not rare.any():
             return [np.zeros(0, dtype=np.int64) for _ in range(k)]
-        # The rare-term parts of every (row, earlier position) at once: the rows restricted to
-        # their rare terms times the postings of those terms from the earliest window start to
-        # the last row's posting (one sparse product: each pair's products summed over the
-        # row's rare terms in column order, as links sums them), kept inside each row's window
-        # and before it.
+        # The rare-term parts of every (row, earlier position) sharing a rare term: the rows
+        # restricted to their rare terms times the postings of those terms from the earliest
+        # window start to the last row's posting (one sparse product: each pair's products
+        # summed over the row's rare terms in column order, as links sums them), kept inside
+        # each row's window and before it. Only the pairs with a shared term are made: a dense
+        # (row, position) grid costs the whole window per row (up to 50,000 positions at 100k
+        # articles with yearly twins; about 5 s of that run).
         per_row = np.bincount(
             np.repeat(np.arange(k), np.diff(self.indptr[first : stop + 1]))[rare], minlength=k
         )
@@ -523,11 +529,19 @@ class OnlineGathering:
         mine_rare = sp.csr_matrix(
             (self.data[a:b][rare], term_of, np.r_[0, np.cumsum(per_row)]), shape=(k, len(terms))
         )
-        rare_part = _dense_product(mine_rare, postings)
-        y = np.arange(base, stop)
-        inside = (y >= self.window_pos[first:stop, None]) & (y < np.arange(first, stop)[:, None])
-        hit = np.flatnonzero((rare_part >= self.min_rare) & (rare_part > 0) & inside)
-        pi, py = hit // span, hit % span + base  # by row, then position: as links' np.unique
+        product = mine_rare @ postings  # the same kernel as a dense grid, nonzeros only
+        pi = np.repeat(np.arange(k), np.diff(product.indptr))
+        py = product.indices.astype(np.int64) + base
+        rare_part = product.data
+        keep = (
+            (rare_part >= self.min_rare)
+            & (rare_part > 0)
+            & (py >= self.window_pos[first:stop][pi])
+            & (py < pi + first)
+        )
+        pi, py = pi[keep], py[keep]
+        sort = np.argsort(pi * span + (py - base), kind="stable")  # by row, then position
+        pi, py = pi[sort], py[sort]
         near = ~(np.abs(self.mid[py] - self.mid[pi + first]) > MAX_STATED_DAYS)
         pi, py = pi[near], py[near]
         if len(py):
@@ -669,6 +683,7 @@ class OnlineGathering:
         earlier clusters still merge only through a newcomer or an open member."""
         first = int(ps[0])
         k_new = len(ps)
+        self.make_dense = False
         links = self.bucket_links(ps)
         linked = sorted({int(c) for lk in links for c in self.label[lk[lk < first]].tolist()})
         opened = [c for c in linked if len(self.members[c]) <= self.open_size]
@@ -707,7 +722,13 @@ class OnlineGathering:
             )
             return out
 
-        link = np.zeros((k, k), dtype=bool)
+        # A closed cluster never merges with another one nor takes a merge in (a merge keeps
+        # the lower node, and every merge has a newcomer or an open member), so only the rows
+        # of the newcomers and open members are kept: links, scores and averages k_open by k,
+        # a closed cluster's row read from its column (all three are symmetric) or, for the
+        # averages, made when it merges. The k by k matrices were most of a bucket's memory
+        # and time once a bucket reaches thousands of closed clusters (yearly twins).
+        link = np.zeros((k_open, k), dtype=bool)
         adjs = [self.adj.get(p, []) for p in loose]
         src = np.r_[
             np.repeat(np.arange(k_new), [len(lk) for lk in links]),
@@ -719,7 +740,8 @@ class OnlineGathering:
             )
         )
         link[src, dst] = True
-        link[dst, src] = True
+        back = dst < k_open
+        link[dst[back], src[back]] = True
         # Summed rows of the nodes: the newcomers, the open members, each closed cluster's.
         held = [np.array(self.members[c], dtype=np.int64) for c in old]
         positions = np.concatenate([ps, np.array(loose, dtype=np.int64), *held])
@@ -747,12 +769,13 @@ class OnlineGathering:
         # node's best partner at the threshold (make_wanted).
         by_col = sums.T.tocsr()
         size0 = size.copy()
-        avg = np.zeros((k, k))
-        avg[:k_open] = _dense_product(sums[:k_open], by_col) / size0  # 1 * size0: the outer
+        avg = _dense_product(sums[:k_open], by_col) / size0  # 1 * size0: the outer
+        closed_rows: dict[int, np.ndarray] = {}
         ready = np.r_[np.ones(k_open, dtype=bool), np.zeros(len(old), dtype=bool)]
 
         def make_rows(rs: np.ndarray) -> None:
-            avg[rs] = _dense_product(sums[rs], by_col) / np.outer(size0[rs], size0)
+            made = _dense_product(sums[rs], by_col) / np.outer(size0[rs], size0)
+            closed_rows.update(zip(rs.tolist(), made, strict=True))
             ready[rs] = True
 
         # A merge writes its node's row of averages and, the same values, its column; the
@@ -762,7 +785,7 @@ class OnlineGathering:
         merged_at = np.empty(k, dtype=np.int64)  # the node merged into by each merge, in order
 
         def current(r: int) -> np.ndarray:
-            row = avg[r].copy()
+            row = avg[r].copy() if r < k_open else closed_rows.pop(r)
             later = merged_at[stamp[r] + 1 : k - len(group)]  # (repeats: the same values)
             row[later] = avg[later, r]
             return row
@@ -810,17 +833,27 @@ class OnlineGathering:
 
         # The rows of the newcomers and open members at their allowed linked pairs (all alive),
         # each pair at the larger of its two directions' averages.
-        ii, xx = np.nonzero(link[:k_open])
+        ii, xx = np.nonzero(link)
         ok = allowed(ii, xx)
         ii, xx = ii[ok], xx[ok]
         values = avg[ii, xx]
-        score = np.full((k, k), -np.inf)
+        score = np.full((k_open, k), -np.inf)
         score[ii, xx] = values
-        score[xx, ii] = np.maximum(score[xx, ii], values)
+        back = xx < k_open
+        score[xx[back], ii[back]] = np.maximum(score[xx[back], ii[back]], values[back])
         # Best partner per row (first column on ties): the pair np.argmax(score) would pick is
-        # the best of the row with the lowest index among those holding the maximum.
-        best = np.argmax(score, axis=1)
-        best_score = score[np.arange(k), best]
+        # the best of the row with the lowest index among those holding the maximum. A closed
+        # cluster's row is its column: -inf at every closed cluster, so its best (0 if none is
+        # finite) is among the first k_open.
+        best = np.r_[np.argmax(score, axis=1), np.argmax(score[:, k_open:], axis=0)]
+        best_score = np.r_[
+            score[np.arange(k_open), best[:k_open]], score[best[k_open:], np.arange(k_open, k)]
+        ]
+
+        def link_row(j: int) -> np.ndarray:
+            if j < k_open:
+                return link[j]
+            return np.r_[link[:, j], np.zeros(k - k_open, dtype=bool)]
 
         def make_wanted(j: int) -> None:
             """Row j, and those of the closed clusters now some node's best partner at the
@@ -835,7 +868,7 @@ class OnlineGathering:
         while True:
             i = int(np.argmax(best_score))
             j = int(best[i])
-            if not score[i, j] >= self.threshold:
+            if not (score[i, j] if i < k_open else score[j, i]) >= self.threshold:
                 break
             if j < i:
                 i, j = j, i
@@ -847,23 +880,25 @@ class OnlineGathering:
             merged_at[stamp[i]] = i
             size[i] += size[j]
             # link and score are symmetric: their columns written where they change.
-            gained = np.flatnonzero(link[j] & ~link[i])
+            gained = np.flatnonzero(link_row(j) & ~link[i])
             link[i, gained] = True
-            link[gained, i] = True
+            link[gained[gained < k_open], i] = True
             is_old[i] = False
             days[i] = (days[i][0] + days[j][0], days[i][1] + days[j][1])
             restat(i)
             alive[j] = False
             group[i].extend(group.pop(j))
-            score[np.flatnonzero(score[j] > -np.inf), j] = -np.inf
-            score[j, :] = -np.inf
+            score[:, j] = -np.inf
+            if j < k_open:
+                score[j, :] = -np.inf
             xx = np.flatnonzero(link[i] & alive)
             xx = xx[allowed_with(i, xx)]
             row = np.full(k, -np.inf)
             row[xx] = avg[i, xx]
-            score[np.flatnonzero(score[i] > -np.inf), i] = -np.inf
+            score[:, i] = -np.inf
             score[i, :] = row
-            score[xx, i] = row[xx]
+            opened_xx = xx[xx < k_open]
+            score[opened_xx, i] = row[opened_xx]
             stale = (best == i) | (best == j)
             stale[[i, j]] = True
             # Rows that now prefer i (only where i's score is finite: a row without any finite
@@ -874,10 +909,15 @@ class OnlineGathering:
             )
             best[xx[better]] = i
             best_score[xx[better]] = col[better]
-            rows = np.flatnonzero(stale)
+            rows = np.flatnonzero(stale[:k_open])
             scores = score[rows]
             best[rows] = np.argmax(scores, axis=1)
             best_score[rows] = scores[np.arange(len(rows)), best[rows]]
+            rows = np.flatnonzero(stale[k_open:]) + k_open
+            if len(rows):
+                scores = score[:, rows]
+                best[rows] = np.argmax(scores, axis=0)
+                best_score[rows] = scores[best[rows], np.arange(len(rows))]
         for c in opened:
             del self.members[c]
             del self.days[c]
