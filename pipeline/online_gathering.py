@@ -51,6 +51,16 @@ it took 11.4-12.4 s before the links of a bucket were found together
 (:meth:`OnlineGathering.bucket_links`) and a bucket's linkage made only the rows of average
 cosines it reads. Every float that decides a merge is computed as before (the same sums in
 the same order), so the groups are the same.
+
+It scales worse than ``gather``: 10.6 s on a Reuters 19k working database (``gather`` 9.3 s),
+111-114 s on a 100k one made of yearly twins of the 19k (``gather`` 69 s). A bucket (about
+320 newcomers) brings in whole every closed cluster its newcomers and open members link to,
+and re-sums their members with the bucket's idf: 20 member rows per article at 19k, 75 at
+100k (about 35,000 a bucket once the 730-day window is full, some 2,200 clusters, each one
+visited in 37 buckets on average), so a bucket's cost follows the clusters its window holds,
+not its newcomers. That is the algorithm (pairs scored with the idf of their bucket, closed
+clusters joined whole); only a cheaper stand-in for a closed cluster (its sum at an older idf)
+would bound it, and would change the groups.
 """
 
 from __future__ import annotations
@@ -507,9 +517,10 @@ class OnlineGathering:
         # restricted to their rare terms times the postings of those terms from the earliest
         # window start to the last row's posting (one sparse product: each pair's products
         # summed over the row's rare terms in column order, as links sums them), kept inside
-        # each row's window and before it. Only the pairs with a shared term are made: a dense
-        # (row, position) grid costs the whole window per row (up to 50,000 positions at 100k
-        # articles with yearly twins; about 5 s of that run).
+        # each row's window and before it. On a dense (row, position) grid, unless the pairs
+        # sharing a term are few beside it: the grid costs the whole window per row (up to
+        # 50,000 positions at 100k articles with yearly twins), the sparse product sorts its
+        # pairs (slower on Reuters 10k, where most chunks are dense). The same sums either way.
         per_row = np.bincount(
             np.repeat(np.arange(k), np.diff(self.indptr[first : stop + 1]))[rare], minlength=k
         )
@@ -529,19 +540,28 @@ class OnlineGathering:
         mine_rare = sp.csr_matrix(
             (self.data[a:b][rare], term_of, np.r_[0, np.cumsum(per_row)]), shape=(k, len(terms))
         )
-        product = mine_rare @ postings  # the same kernel as a dense grid, nonzeros only
-        pi = np.repeat(np.arange(k), np.diff(product.indptr))
-        py = product.indices.astype(np.int64) + base
-        rare_part = product.data
-        keep = (
-            (rare_part >= self.min_rare)
-            & (rare_part > 0)
-            & (py >= self.window_pos[first:stop][pi])
-            & (py < pi + first)
-        )
-        pi, py = pi[keep], py[keep]
-        sort = np.argsort(pi * span + (py - base), kind="stable")  # by row, then position
-        pi, py = pi[sort], py[sort]
+        if 4 * int(lengths[term_of].sum()) < k * span:  # products (a bound of the pairs)
+            product = mine_rare @ postings  # the same kernel, its nonzeros only
+            pi = np.repeat(np.arange(k), np.diff(product.indptr))
+            py = product.indices.astype(np.int64) + base
+            rare_part = product.data
+            keep = (
+                (rare_part >= self.min_rare)
+                & (rare_part > 0)
+                & (py >= self.window_pos[first:stop][pi])
+                & (py < pi + first)
+            )
+            pi, py = pi[keep], py[keep]
+            sort = np.argsort(pi * span + (py - base), kind="stable")  # by row, then position
+            pi, py = pi[sort], py[sort]
+        else:
+            rare_part = _dense_product(mine_rare, postings)
+            y = np.arange(base, stop)
+            inside = (y >= self.window_pos[first:stop, None]) & (
+                y < np.arange(first, stop)[:, None]
+            )
+            hit = np.flatnonzero((rare_part >= self.min_rare) & (rare_part > 0) & inside)
+            pi, py = hit // span, hit % span + base  # by row, then position: as links' np.unique
         near = ~(np.abs(self.mid[py] - self.mid[pi + first]) > MAX_STATED_DAYS)
         pi, py = pi[near], py[near]
         if len(py):
