@@ -72,6 +72,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.progress import Progress
+from pipeline.similarity import normalize_rows
 
 try:  # the kernel behind csr @ csr (a private scipy module; the public product if it moves)
     from scipy.sparse._sparsetools import csr_matmat as _csr_matmat
@@ -111,7 +112,7 @@ def tf_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
     df = np.bincount(rows.indices, minlength=rows.shape[1])
     idf = np.log((1 + n) / (1 + df)) + 1.0
     rows.data = rows.data / idf[rows.indices]
-    return _unit(rows)
+    return normalize_rows(rows, copy=False)
 
 
 def prefix_rows(
@@ -136,7 +137,7 @@ def prefix_rows(
         keys, col_start
     )  # holders before the end
     rows.data = rows.data * (np.log((end + 1) / (df + 1.0)) + 1.0)
-    return _unit(rows)
+    return normalize_rows(rows, copy=False)
 
 
 def _dense_product(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
@@ -173,19 +174,6 @@ def _median(held: list[float]) -> float:
     values, (a + b) / 2, for an even count), without building an array."""
     h = len(held) // 2
     return held[h] if len(held) % 2 else (held[h - 1] + held[h]) / 2
-
-
-def _unit(rows: sp.csr_matrix) -> sp.csr_matrix:
-    lengths = np.diff(rows.indptr)
-    squares = np.bincount(
-        np.repeat(np.arange(rows.shape[0]), lengths),
-        weights=rows.data * rows.data,
-        minlength=rows.shape[0],
-    )
-    norms = np.sqrt(squares)
-    norms[norms == 0] = 1.0
-    rows.data = rows.data / np.repeat(norms, lengths)
-    return rows
 
 
 def gather_online(
@@ -780,7 +768,7 @@ class OnlineGathering:
             end = int(ps[-1]) + 1
             now = sp.csr_matrix(self.tf[positions], copy=True)
             now.data = now.data * (np.log((end + 1) / (self.df_now[now.indices] + 1.0)) + 1.0)
-            sums = indicator @ _unit(now)
+            sums = indicator @ normalize_rows(now, copy=False)
         size = np.r_[np.ones(k_open), [len(h) for h in held]].astype(np.float64)
         # Average cosines, row by row as (sums @ sums.T) / outer(size, size) gives them (a
         # row's entries summed in its own stored column order, whichever rows are taken).
