@@ -162,7 +162,7 @@ def _group_fine_similarity(fine, items):
     cols = rows.indices.astype(np.int64)
     df = np.searchsorted(keys, cols * (n + 1) + end) - np.searchsorted(keys, cols * (n + 1))
     rows.data = rows.data * (np.log((end + 1) / (df + 1.0)) + 1.0)
-    return FINE_SIMILARITY(online_gathering._unit(rows), list(range(len(items))))
+    return FINE_SIMILARITY(similarity.normalize_rows(rows, copy=False), list(range(len(items))))
 
 
 def _restore() -> None:
