@@ -34,18 +34,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.bench import load_records, write_articles  # noqa: E402
+from pipeline import storage  # noqa: E402
 
 CORPUS_RECORDS = 19043
 
 
 def snapshot(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entity mentions with their article's published date, primary event per article)."""
-    con = duckdb.connect(str(work), read_only=True)
-    try:
+    with storage.connect(work, read_only=True) as con:
         mentions = con.execute(
             "SELECT m.article_id, m.start_char, m.end_char, m.entity_id, a.published_date "
             "FROM entity_mentions m JOIN articles a USING (article_id)"
@@ -53,8 +52,6 @@ def snapshot(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         primary = con.execute(
             "SELECT article_id, event_id FROM event_mentions WHERE is_primary"
         ).df()
-    finally:
-        con.close()
     return mentions, primary
 
 
