@@ -7,6 +7,7 @@ from pipeline import storage
 from pipeline.dedup import deduplicate
 from pipeline.event_cache import KEY_SQL, SentenceEventCache
 from pipeline.events import attach_participants, detect_sentence_events
+from pipeline.gathering_store import GatheringStore
 from pipeline.id_history import moved_ids, record_changes
 from pipeline.parallel import ordered_map, processes_for
 from pipeline.progress import Progress
@@ -105,8 +106,21 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
         versions = weekday_cache.keys()
         weekdays = weekday_cache.read(versions)
         cached = set(weekdays)
+        # The story gathering resumes from the last run's checkpoints (pipeline/gathering.py).
+        gathering_store = GatheringStore(con)
+        gathering = gathering_store.read()
         events, mentions = deduplicate(
-            cands, arts, entities, entity_mentions=named, log=context.log.info, weekdays=weekdays
+            cands,
+            arts,
+            entities,
+            entity_mentions=named,
+            log=context.log.info,
+            weekdays=weekdays,
+            gathering=gathering,
+        )
+        context.log.info(
+            f"story gathering: resumed at article {gathering.resumed_at} of {gathering.total} "
+            f"(canonical order), {gathering.total - gathering.resumed_at} gathered again"
         )
         # Incident threads: a happening and its follow-ups (pipeline/threads.py).
         stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)
@@ -126,12 +140,14 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
             write_article_stories(con, story_of_article)
             storage.write_table(con, STORIES, stories, order_by=["story_id"])
             weekday_cache.store(versions, weekdays, cached)
+            gathering_store.store(gathering)
     top = events.sort_values(["n_articles", "n_mentions"], ascending=False)
     yield dg.MaterializeResult(
         asset_key="events",
         metadata={
             **table_metadata(top, EVENTS),
             "multi_article_events": dg.MetadataValue.int(int((events["n_articles"] > 1).sum())),
+            "articles_gathered_again": dg.MetadataValue.int(gathering.total - gathering.resumed_at),
         },
     )
     yield dg.MaterializeResult(

@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipeline.dates import as_date, most_precise_consistent
+from pipeline.gathering import GatheringMemory
 from pipeline.gc_pause import without_cycle_collection
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import similar_pairs, tfidf_matrix
@@ -246,6 +247,7 @@ def deduplicate(
     entity_mentions: pd.DataFrame | None = None,
     log: Callable[[str], None] | None = None,
     weekdays: dict[str, Counter] | None = None,
+    gathering: GatheringMemory | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events and event_mentions tables from the event-mention candidates.
 
@@ -256,6 +258,8 @@ def deduplicate(
     (article_id, entity_id, label) sharpens that clustering with who is named. ``log``
     receives progress lines for the story clustering of a big corpus. ``weekdays``: lead
     weekdays known per article_id, completed by the story clustering (``story_clusters``).
+    ``gathering``: the story gathering's checkpoints (``pipeline.gathering``), resumed from and
+    replaced.
     """
     names = dict(zip(entities["entity_id"], entities["name"], strict=True))
     ranks = {
@@ -272,7 +276,15 @@ def deduplicate(
     primary_local = _primary_local_events(local_events)
     if "text" in articles.columns:
         cand, local_events, labels = _merge_stories(
-            cand, local_events, labels, primary_local, articles, entity_mentions, log, weekdays
+            cand,
+            local_events,
+            labels,
+            primary_local,
+            articles,
+            entity_mentions,
+            log,
+            weekdays,
+            gathering,
         )
     col = _columns(cand)
     published_on = dict(zip(articles["article_id"], articles["published_date"], strict=True))
@@ -406,6 +418,7 @@ def _merge_stories(
     entity_mentions: pd.DataFrame | None,
     log: Callable[[str], None] | None = None,
     weekdays: dict[str, Counter] | None = None,
+    gathering: GatheringMemory | None = None,
 ) -> tuple[pd.DataFrame, list[LocalEvent], list[int]]:
     """Make the main happenings of one story's articles a single event.
 
@@ -423,6 +436,7 @@ def _merge_stories(
         {a: w for a, ev in primary_local.items() if (w := _window_of(ev.rows, col))},
         log=log,
         weekdays=weekdays,
+        gathering=gathering,
     )
     members: dict[int, list[str]] = defaultdict(list)
     for article_id, story in stories.items():

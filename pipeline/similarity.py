@@ -131,6 +131,25 @@ class TermTable:
             length += len(columns)
         self.lengths.append(length)
 
+    def terms(self) -> list[str]:
+        """The term of each column of :meth:`matrix` (a table that is not ``hashed``)."""
+        out = [""] * len(self.vocabulary)
+        for term, column in self.vocabulary.items():
+            out[column] = term
+        return out
+
+    def tf_counts(self) -> sp.csr_matrix:
+        """The rows' term-frequency weights ``1 + log(count)``, neither idf-weighted nor
+        normalised (a table that is not ``hashed``; indices in the order the terms came).
+        Unlike :meth:`matrix`, a row's values depend on its own bag alone."""
+        n = len(self.lengths)
+        weights = np.log(np.maximum(np.array(self.counts, dtype=np.float64), 1.0))
+        weights += 1.0
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.array(self.lengths, dtype=np.int64), out=indptr[1:])
+        cols = np.array(self.columns, dtype=np.int64)
+        return sp.csr_matrix((weights, cols, indptr), shape=(n, len(self.vocabulary)))
+
     def matrix(self, binary: bool = False, sharp_idf: bool = False) -> sp.csr_matrix:
         """The rows as in :func:`tfidf_matrix` (the table can be dropped afterwards)."""
         n = len(self.lengths)

@@ -9,7 +9,10 @@ Two stages, each driven by one global threshold:
 
 1. Average-linkage agglomeration on TF-IDF cosine (content words, numbers and canonical entities;
    headline and lead weighted up) with a low threshold gathers everything about one *kind* of
-   story. Clusters whose dated articles were published far apart never merge.
+   story. Clusters whose dated articles were published far apart never merge. The articles are
+   gathered one published day at a time, weighted by the idf of the archive up to that day
+   (``pipeline.gathering``): a day's decisions depend only on the days up to it, so a run resumes
+   from the day the archive changed and costs what is new, with the groups of a full rebuild.
 2. Each gathered cluster is bisected recursively by the normalized cut (Shi & Malik) on a finer
    representation that adds word pairs, which are far more specific to one happening than single
    words ("ins mysore" vs "ins sukanya"). A split is kept when its normalized cut is low, i.e.
@@ -52,6 +55,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from scipy.spatial.distance import squareform
 
 from pipeline.dates import as_date, parse_date_line
+from pipeline.gathering import GatheringMemory, gather_resuming
 from pipeline.progress import Progress
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import TermTable, counter_cosine, similar_pairs
@@ -968,6 +972,7 @@ def story_clusters(
     same_story_gap: timedelta = SAME_STORY_GAP,
     log: Callable[[str], None] | None = None,
     weekdays: dict[str, Counter] | None = None,
+    gathering: GatheringMemory | None = None,
 ) -> dict[str, int]:
     """Story number per article_id.
 
@@ -977,7 +982,8 @@ def story_clusters(
     dates are never one story). ``log`` receives progress lines (articles done, rate, time
     left) for each stage of a big corpus. ``weekdays``: the :func:`lead_weekdays` already known
     per article_id (``pipeline.story_features`` keeps them between runs); those read here are
-    added to it.
+    added to it. ``gathering``: the gathering's checkpoints from the last run
+    (``pipeline.gathering``), which it resumes from and replaces.
     """
     if articles.empty:
         return {}
@@ -1005,6 +1011,7 @@ def story_clusters(
         capitals.append(in_capitals)
         heads.append([c for t in words if (c := coarse_terms.vocabulary.get(t)) is not None])
         reading.advance(1)
+    terms, counts = coarse_terms.terms(), coarse_terms.tf_counts()
     coarse = coarse_terms.matrix()
     del coarse_terms
     principals = principals_of(coarse, heads, capitals)
@@ -1012,9 +1019,17 @@ def story_clusters(
     del fine_terms
     published = [as_date(v) for v in arts["published_date"]]
     windows = [(event_windows or {}).get(a) for a in ids]
-    gathered = gather(
-        coarse, gather_threshold, published, windows, Progress("story gathering", len(ids), report)
+    gathered = gather_resuming(
+        counts,
+        terms,
+        ids,
+        gather_threshold,
+        published,
+        windows,
+        gathering,
+        Progress("story gathering", len(ids), report),
     )
+    del counts, terms
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)
