@@ -96,6 +96,57 @@ def test_each_new_file_triggers_one_run_that_reads_only_it(fed_one_at_a_time):
     assert feed.tick() == []  # unchanged files never trigger twice
 
 
+def _gathered_again(run) -> int:
+    events = next(
+        m
+        for m in run.asset_materializations_for_node("deduplicated_events")
+        if m.asset_key == dg.AssetKey("events")
+    )
+    return events.metadata["articles_gathered_again"].value
+
+
+def test_the_story_gathering_resumed_after_the_unchanged_days(fed_one_at_a_time):
+    """One seed is dated, four are not; undated articles are gathered last, as one batch. So
+    the fifth run resumes after the dated seed from the checkpoint the fourth run left
+    (pipeline/gathering.py) and gathers the undated batch again, and still equals a full
+    rebuild (next test)."""
+    feed, _ = fed_one_at_a_time
+    assert _gathered_again(feed.last_run) == 4
+
+
+DATED = {
+    "a_flood.txt": "Floods cut off Brookhaven\nMarch 4, 2024\n\nHeavy rain flooded the coastal "
+    "town of Brookhaven on Sunday, and rescue teams evacuated hundreds of residents from the "
+    "harbour district, the mayor Ellen Carter said.",
+    "b_flood.txt": "Brookhaven floods recede\nMarch 5, 2024\n\nWater levels in Brookhaven fell "
+    "on Monday after the floods that forced hundreds of harbour district residents from their "
+    "homes, mayor Ellen Carter said, as rescue teams went door to door.",
+    "c_fire.txt": "Fire destroys Millford factory\nMarch 5, 2024\n\nA fire destroyed the "
+    "Dalton textile factory in Millford on Monday; firefighters fought the blaze for six hours "
+    "and no workers were hurt, fire chief Omar Reyes said.",
+    "d_fire.txt": "Millford factory fire was arson\nMarch 6, 2024\n\nInvestigators said on "
+    "Tuesday that the fire that destroyed the Dalton textile factory in Millford was set "
+    "deliberately, fire chief Omar Reyes told reporters.",
+}
+
+
+def test_a_new_days_article_gathers_only_its_day_and_equals_a_rebuild(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in sorted(DATED)[:3]:
+        (folder / name).write_text(DATED[name], encoding="utf-8")
+    first = run_pipeline(folder, tmp_path / "news.duckdb")
+    assert first.result.success and _gathered_again(first.result) == 3
+    (folder / "d_fire.txt").write_text(DATED["d_fire.txt"], encoding="utf-8")
+    second = run_pipeline(folder, tmp_path / "news.duckdb")
+    assert second.result.success
+    assert _gathered_again(second.result) == 1  # the new day only
+    rebuilt = run_pipeline(folder, tmp_path / "rebuilt.duckdb")
+    _assert_same(snapshot(second.db_path), snapshot(rebuilt.db_path))
+    stories = second.query("SELECT title, story_id FROM articles ORDER BY title")
+    assert stories["story_id"].nunique() == 2  # the floods and the fire
+
+
 def test_one_at_a_time_equals_all_at_once(fed_one_at_a_time, tmp_path):
     feed, _ = fed_one_at_a_time
     full = run_pipeline(feed.folder, tmp_path / "full.duckdb")
