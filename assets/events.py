@@ -119,8 +119,10 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
             gathering=gathering,
         )
         context.log.info(
-            f"story gathering: resumed at article {gathering.resumed_at} of {gathering.total} "
-            f"(canonical order), {gathering.total - gathering.resumed_at} gathered again"
+            f"story gathering: {gathering.total - gathering.resumed_at} of {gathering.total} "
+            "articles gathered again: in date order, the first one new or changed since the "
+            f"last run is number {gathering.first_changed}, the last checkpoint before it at "
+            f"{gathering.resumed_at}"
         )
         # Incident threads: a happening and its follow-ups (pipeline/threads.py).
         stories, story_of_event, story_of_article = build_stories(events, mentions, arts, named)

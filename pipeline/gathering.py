@@ -16,11 +16,11 @@ run (the pipeline keeps it in the working database, ``pipeline/gathering_store.p
 
 * **checkpoints**: the clusters at the start of the last day, the day before it, and 2, 4, 8,
   16 and 32 days back, plus the state after the whole archive (where the next day starts);
-* each checkpoint carries a digest of everything the days before it read: per article in
-  canonical order its article_id, published day, stated-date window and term weights. A run
-  resumes from the latest checkpoint whose digest matches its own articles; an article added,
-  removed or changed before it (a backfill, an edited file, an entity merge that renamed its
-  terms) invalidates it and the run falls back to an earlier one, or to the first day;
+* a fingerprint per article of everything the gathering reads of it (article_id, published
+  day, stated-date window, term weights), in canonical order. A run resumes from the latest
+  checkpoint before the first article that is new, gone or changed (a backfill, an edited
+  file, an entity merge that renamed its terms), or from the first day; each checkpoint also
+  carries the digest of the fingerprints before it, checked again before it is used;
 * the links between articles (each article's strongest earlier partners, which later days use
   to re-open small clusters).
 
@@ -82,11 +82,15 @@ class Checkpoint:
 class GatheringMemory:
     """What one run of the gathering hands the next (read before, replaced after a run).
 
-    ``links``: pairs (later, earlier) of positions, each article's links to earlier ones.
-    After a run, ``resumed_at`` is the position it started from and ``total`` the articles."""
+    ``links``: pairs (later, earlier) of positions, each article's links to earlier ones;
+    ``fingerprints``: the articles' fingerprints in canonical order. After a run,
+    ``first_changed`` is the first position whose article differs from the last run's,
+    ``resumed_at`` the position it started from and ``total`` the articles."""
 
     checkpoints: list[Checkpoint] = field(default_factory=list)
     links: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    fingerprints: list[bytes] = field(default_factory=list)
+    first_changed: int = 0
     resumed_at: int = 0
     total: int = 0
 
@@ -136,7 +140,8 @@ def gather_resuming(
     n = counts.shape[0]
     if n == 0:
         if memory is not None:
-            memory.checkpoints, memory.resumed_at, memory.total = [], 0, 0
+            memory.checkpoints, memory.fingerprints = [], []
+            memory.first_changed = memory.resumed_at = memory.total = 0
             memory.links = np.zeros((0, 2), dtype=np.int64)
         return []
     order = canonical_order(published)
@@ -174,6 +179,7 @@ def gather_resuming(
         kept.append(_snapshot(run, n, fingerprints))
         memory.checkpoints = kept
         memory.links = _links(run)
+        memory.fingerprints = fingerprints
     return run.labels()
 
 
@@ -233,10 +239,15 @@ def _resume(
     run: OnlineGathering, memory: GatheringMemory, fingerprints: list[bytes], bounds: set[int]
 ) -> int:
     """Start ``run`` from the latest checkpoint of ``memory`` valid for its articles: at a day's
-    start in this run too, and with the same articles before it. Returns its position (0: none
-    is valid, the run starts from the first day)."""
+    start in this run too, at or before the first article that differs from the last run's,
+    and with the same articles before it (its digest, checked again). Returns its position
+    (0: none is valid, the run starts from the first day)."""
+    old = memory.fingerprints
+    same = min(len(old), len(fingerprints))
+    changed = next((p for p in range(same) if old[p] != fingerprints[p]), same)
+    memory.first_changed = changed
     for cp in sorted(memory.checkpoints, key=lambda c: -c.position):
-        if cp.position == 0 or cp.position not in bounds or cp.position > run.n:
+        if cp.position == 0 or cp.position not in bounds or cp.position > changed:
             continue
         if cp.prefix != _prefix(fingerprints, cp.position):
             continue

@@ -16,11 +16,13 @@ import numpy as np
 from pipeline.gathering import VERSION, Checkpoint, GatheringMemory
 
 CHECKPOINTS = "gathering_checkpoints"
-LINKS = "gathering_links"
+RUN = "gathering_run"  # one row: the last run's links and fingerprints
+FINGERPRINT_BYTES = 16
 
 
 class GatheringStore:
-    """Checkpoints and links of the last gathering (those of another ``VERSION`` are ignored)."""
+    """Checkpoints, links and fingerprints of the last gathering (those of another ``VERSION``
+    are ignored)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -29,7 +31,8 @@ class GatheringStore:
             "prefix BLOB, cluster_ids BLOB, lengths BLOB, members BLOB)"
         )
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {LINKS} (version VARCHAR, later BLOB, earlier BLOB)"
+            f"CREATE TABLE IF NOT EXISTS {RUN} (version VARCHAR, later BLOB, earlier BLOB, "
+            "fingerprints BLOB)"
         )
 
     def read(self) -> GatheringMemory:
@@ -44,18 +47,23 @@ class GatheringStore:
                 for position, prefix, ids, lengths, held in rows
             ]
         )
-        links = self.con.execute(
-            f"SELECT later, earlier FROM {LINKS} WHERE version = ?", [VERSION]
+        run = self.con.execute(
+            f"SELECT later, earlier, fingerprints FROM {RUN} WHERE version = ?", [VERSION]
         ).fetchall()
-        if links:
-            memory.links = np.stack([_array(links[0][0]), _array(links[0][1])], axis=1)
+        if run:
+            later, earlier, fingerprints = run[0]
+            memory.links = np.stack([_array(later), _array(earlier)], axis=1)
+            flat = bytes(fingerprints)
+            memory.fingerprints = [
+                flat[k : k + FINGERPRINT_BYTES] for k in range(0, len(flat), FINGERPRINT_BYTES)
+            ]
         return memory
 
     def store(self, memory: GatheringMemory) -> None:
         """Replace the stored checkpoints and links by ``memory``'s (in the caller's
         transaction)."""
         self.con.execute(f"DELETE FROM {CHECKPOINTS}")
-        self.con.execute(f"DELETE FROM {LINKS}")
+        self.con.execute(f"DELETE FROM {RUN}")
         for cp in memory.checkpoints:
             self.con.execute(
                 f"INSERT INTO {CHECKPOINTS} VALUES (?, ?, ?, ?, ?, ?)",
@@ -68,9 +76,16 @@ class GatheringStore:
                     _blob(cp.members),
                 ],
             )
+        if any(len(f) != FINGERPRINT_BYTES for f in memory.fingerprints):
+            raise ValueError(f"fingerprints must be {FINGERPRINT_BYTES} bytes")
         self.con.execute(
-            f"INSERT INTO {LINKS} VALUES (?, ?, ?)",
-            [VERSION, _blob(memory.links[:, 0]), _blob(memory.links[:, 1])],
+            f"INSERT INTO {RUN} VALUES (?, ?, ?, ?)",
+            [
+                VERSION,
+                _blob(memory.links[:, 0]),
+                _blob(memory.links[:, 1]),
+                b"".join(memory.fingerprints),
+            ],
         )
 
 

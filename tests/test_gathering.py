@@ -101,6 +101,7 @@ def test_a_changed_old_report_replays_from_a_checkpoint_before_it():
     changed = [dict(b) for b in bags]
     changed[30 * 6 + 2] = {**changed[30 * 6 + 2], "edited": 2.0}  # day 30 of 40
     resumed = _gather(keys, changed, published, windows, memory=memory)
+    assert memory.first_changed == 30 * 6 + 2
     # Checkpoints 0, 1, 2, 4, 8, 16, 32 days before the end: the latest before day 30 is at
     # the start of day 24 (16 days before the end).
     assert memory.resumed_at == 24 * 6
@@ -114,7 +115,8 @@ def test_a_backfilled_older_report_is_gathered_where_it_belongs():
     memory = GatheringMemory()
     _gather(*([part[i] for i in rest] for part in (keys, bags, published, windows)), memory=memory)
     resumed = _gather(keys, bags, published, windows, memory=memory)
-    assert memory.resumed_at <= 5 * 6
+    assert memory.first_changed == late  # the days are in order, the keys in a day too
+    assert 0 < memory.resumed_at <= 5 * 6
     assert resumed == _gather(keys, bags, published, windows)
 
 
