@@ -102,9 +102,10 @@ def test_a_changed_old_report_replays_from_a_checkpoint_before_it():
     changed[30 * 6 + 2] = {**changed[30 * 6 + 2], "edited": 2.0}  # day 30 of 40
     resumed = _gather(keys, changed, published, windows, memory=memory)
     assert memory.first_changed == 30 * 6 + 2
-    # Checkpoints 0, 1, 2, 4, 8, 16, 32 days before the end: the latest before day 30 is at
-    # the start of day 24 (16 days before the end).
-    assert memory.resumed_at == 24 * 6
+    # Checkpoints 0, 1, 2, 4, 8, 16, 32 days before the end (days 40, 39, 38, 36, 32, 24, 8)
+    # and at the first day start after each sixteenth of the 240 articles (15, 30, ...,
+    # 225): the latest before the change is at the start of day 30 (the twelfth sixteenth).
+    assert memory.resumed_at == 30 * 6
     assert resumed == _gather(keys, changed, published, windows)
 
 
