@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline import online_gathering
-from pipeline.online_gathering import OnlineGathering, canonical_order
+from pipeline.online_gathering import OnlineGathering
 from pipeline.progress import Progress
 from pipeline.similarity import normalize_rows
 
@@ -102,24 +102,24 @@ class GatheringMemory:
 
 
 def canonical_rows(counts: sp.csr_matrix, terms: Sequence[str], order: np.ndarray) -> sp.csr_matrix:
-    """Unit term-frequency rows (in the rows' own order) with the columns renumbered in
-    canonical order: by the position (in ``order``) of the first row holding the term, then
-    by the term. Terms first held before a day keep their numbers whatever is added later."""
+    """Unit term-frequency rows in canonical order (row p is ``counts[order[p]]``) with the
+    columns renumbered in canonical order too: by the first row holding the term, then by the
+    term. Terms first held before a day keep their numbers whatever is added later."""
     n, width = counts.shape
     if width == 0:
         return sp.csr_matrix((n, 0))
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n)
-    holder = np.repeat(position, np.diff(counts.indptr))
+    counts = counts[order]
+    holder = np.repeat(np.arange(n), np.diff(counts.indptr))
     first = np.full(width, n, dtype=np.int64)
     np.minimum.at(first, counts.indices, holder)
+    del holder
     by_term = np.empty(width, dtype=np.int64)  # each term's rank in string order
     by_term[sorted(range(width), key=terms.__getitem__)] = np.arange(width)
     ranked = np.lexsort((by_term, first))
     column = np.empty(width, dtype=np.int64)
     column[ranked] = np.arange(width)
     rows = sp.csr_matrix(
-        (counts.data.astype(np.float64), column[counts.indices], counts.indptr.copy()),
+        (counts.data.astype(np.float64, copy=False), column[counts.indices], counts.indptr),
         shape=(n, width),
     )
     rows.sort_indices()
@@ -127,8 +127,8 @@ def canonical_rows(counts: sp.csr_matrix, terms: Sequence[str], order: np.ndarra
 
 
 def gather_resuming(
-    counts: sp.csr_matrix,
-    terms: Sequence[str],
+    rows: sp.csr_matrix,
+    order: np.ndarray,
     keys: Sequence[str],
     threshold: float,
     published: Sequence[date | None],
@@ -136,23 +136,23 @@ def gather_resuming(
     memory: GatheringMemory | None = None,
     progress: Progress | None = None,
 ) -> list[int]:
-    """Group label per row (numbered by lowest row), as ``stories.gather`` returns them.
+    """Group label per article (numbered by lowest index), as ``stories.gather`` returns them.
 
-    ``counts``: the rows' ``TermTable.tf_counts``; ``terms``: the term of each column;
-    ``keys``: the article_id of each row; ``published``/``windows``: each row's publication
-    date and stated-date window. With ``memory``, resumes from its latest valid checkpoint
-    and leaves in it the checkpoints and links for the next run.
+    ``order``: ``online_gathering.canonical_order`` of ``published``; ``rows``: the articles'
+    :func:`canonical_rows` (row p is the article ``order[p]``); ``keys``, ``published`` and
+    ``windows``: each article's article_id, publication date and stated-date window. With
+    ``memory``, resumes from its latest valid checkpoint and leaves in it the checkpoints,
+    links and fingerprints for the next run.
     """
-    n = counts.shape[0]
+    n = rows.shape[0]
     if n == 0:
         if memory is not None:
             memory.checkpoints, memory.fingerprints = [], []
             memory.first_changed = memory.resumed_at = memory.total = 0
             memory.links = np.zeros((0, 2), dtype=np.int64)
         return []
-    order = canonical_order(published)
     run = OnlineGathering(
-        canonical_rows(counts, terms, order),
+        rows,
         published,
         windows,
         order,
@@ -161,6 +161,7 @@ def gather_resuming(
         idf_days=BUCKET_DAYS,
         rows_are_tf=True,
         open_size=OPEN_SIZE,
+        rows_in_order=True,
     )
     bounds = run.buckets(BUCKET_DAYS)
     wanted = {int(bounds[-1 - d]) for d in CHECKPOINT_BUCKETS if d < len(bounds)}
@@ -194,17 +195,15 @@ def gather_resuming(
 def _fingerprints(run: OnlineGathering, keys: Sequence[str]) -> list[bytes]:
     """Per position: a digest of all the gathering reads of that article (its article_id,
     published day, stated-window midpoint and term row)."""
-    indices = run.tf.indices.astype(np.int64)
-    data = run.tf.data.astype(np.float64)
-    indptr = run.tf.indptr
+    indices, data, indptr = run.tf.indices, run.tf.data, run.tf.indptr.tolist()
     days = np.stack([run.pub, run.mid], axis=1)
     out = []
     for p, row in enumerate(run.order.tolist()):
         digest = hashlib.blake2b(keys[row].encode(), digest_size=16)
         digest.update(days[p].tobytes())
         a, b = indptr[p], indptr[p + 1]
-        digest.update(indices[a:b].tobytes())
-        digest.update(data[a:b].tobytes())
+        digest.update(indices[a:b].astype("<i8").tobytes())  # whatever width scipy chose
+        digest.update(data[a:b].astype("<f8").tobytes())
         out.append(digest.digest())
     return out
 

@@ -116,14 +116,14 @@ def tf_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def prefix_rows(
-    tf: sp.csr_matrix, order: np.ndarray, ends: np.ndarray | None = None
+    tf: sp.csr_matrix, order: np.ndarray | None, ends: np.ndarray | None = None
 ) -> sp.csr_matrix:
-    """Unit rows (in ``order``) weighted by the idf of the prefix each one closes: for the
-    article at position p, idf(t) = log((e + 1) / (1 + df_e(t))) + 1 with df_e(t) the articles
-    at positions 0..e-1 holding t, e = ``ends[p]`` (default p + 1: the prefix up to and
-    including p; the end of its bucket when articles are gathered by buckets). Depends on the
-    prefix only, so exact under appends."""
-    rows = sp.csr_matrix(tf[order], copy=True)
+    """Unit rows (in ``order``; None: as they are) weighted by the idf of the prefix each one
+    closes: for the article at position p, idf(t) = log((e + 1) / (1 + df_e(t))) + 1 with
+    df_e(t) the articles at positions 0..e-1 holding t, e = ``ends[p]`` (default p + 1: the
+    prefix up to and including p; the end of its bucket when articles are gathered by
+    buckets). Depends on the prefix only, so exact under appends."""
+    rows = tf.copy() if order is None else tf[order]  # a new matrix either way
     rows.sort_indices()
     n = rows.shape[0]
     pos = np.repeat(np.arange(n), np.diff(rows.indptr))
@@ -233,7 +233,10 @@ class OnlineGathering:
         idf_days: int = 0,
         rows_are_tf: bool = False,
         open_size: int = 0,
+        rows_in_order: bool = False,
     ) -> None:
+        """``rows_in_order``: the rows are given in canonical order already (term-frequency
+        rows with sorted indices, with ``idf="current"``), which spares a copy of them."""
         n = rows.shape[0]
         self.n, self.order, self.threshold, self.bridge = n, np.asarray(order), threshold, bridge
         self.max_df, self.min_rare, self.keep = max_df, min_rare, keep
@@ -251,7 +254,7 @@ class OnlineGathering:
         if idf == "current":
             # Pairs scored with the idf of the prefix up to the end of the bucket being
             # gathered, old members reweighted too (add_bucket); links use arrival weights.
-            self.tf = tf[self.order]
+            self.tf = tf if rows_in_order else tf[self.order]
             self.tf.sort_indices()
             self.df_now = np.zeros(self.tf.shape[1])
             idf = "prefix-bucket"
@@ -260,7 +263,7 @@ class OnlineGathering:
             if idf_days:
                 bounds = self.buckets(idf_days)
                 ends = np.repeat(bounds[1:], np.diff(bounds))
-            r = prefix_rows(tf, self.order, ends)
+            r = prefix_rows(tf, None if rows_in_order else self.order, ends)
         else:
             r = sp.csr_matrix(rows[self.order])
             r.sort_indices()
@@ -269,18 +272,21 @@ class OnlineGathering:
         self.width = r.shape[1]
         # Postings: the nonzeros sorted by (column, position); per nonzero its own posting and
         # the first posting of its column inside its published-date window.
-        pos = np.repeat(np.arange(n), np.diff(r.indptr))
+        # Positions and posting numbers in 32 bits when they fit (a third of the postings'
+        # memory: 100,000 wire articles hold about ten million terms).
+        small = np.int32 if max(n, r.nnz) < np.iinfo(np.int32).max else np.int64
+        pos = np.repeat(np.arange(n, dtype=small), np.diff(r.indptr))
         by_col = np.argsort(r.indices, kind="stable")  # nonzeros are in position order
         self.post_pos = pos[by_col]
         self.post_val = r.data[by_col]
         col_sorted = r.indices[by_col].astype(np.int64)
-        self.posting = np.empty(len(by_col), dtype=np.int64)
-        self.posting[by_col] = np.arange(len(by_col))
+        self.posting = np.empty(len(by_col), dtype=small)
+        self.posting[by_col] = np.arange(len(by_col), dtype=small)
         first = np.searchsorted(col_sorted, np.arange(self.width))
         day = np.where(np.isnan(self.pub), _BIG - 1, self.pub).astype(np.int64)
         keys = col_sorted * _BIG + day[self.post_pos]
         cols = r.indices.astype(np.int64)
-        lo = np.empty(len(keys), dtype=np.int64)  # searched in key order, as in prefix_rows
+        lo = np.empty(len(keys), dtype=small)  # searched in key order, as in prefix_rows
         lo[by_col] = np.searchsorted(
             keys, col_sorted * _BIG + (day[self.post_pos] - MAX_PUBLISHED_DAYS), side="left"
         )

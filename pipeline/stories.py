@@ -55,7 +55,8 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from scipy.spatial.distance import squareform
 
 from pipeline.dates import as_date, parse_date_line
-from pipeline.gathering import GatheringMemory, gather_resuming
+from pipeline.gathering import GatheringMemory, canonical_rows, gather_resuming
+from pipeline.online_gathering import canonical_order
 from pipeline.progress import Progress
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import TermTable, counter_cosine, similar_pairs
@@ -1011,17 +1012,18 @@ def story_clusters(
         capitals.append(in_capitals)
         heads.append([c for t in words if (c := coarse_terms.vocabulary.get(t)) is not None])
         reading.advance(1)
-    terms, counts = coarse_terms.terms(), coarse_terms.tf_counts()
+    published = [as_date(v) for v in arts["published_date"]]
+    order = canonical_order(published)  # the story gathering's: by day, then article_id
+    rows = canonical_rows(coarse_terms.tf_counts(), coarse_terms.terms(), order)
     coarse = coarse_terms.matrix()
     del coarse_terms
     principals = principals_of(coarse, heads, capitals)
     fine = fine_terms.matrix()  # idf over the whole corpus, as before
     del fine_terms
-    published = [as_date(v) for v in arts["published_date"]]
     windows = [(event_windows or {}).get(a) for a in ids]
     gathered = gather_resuming(
-        counts,
-        terms,
+        rows,
+        order,
         ids,
         gather_threshold,
         published,
@@ -1029,7 +1031,7 @@ def story_clusters(
         gathering,
         Progress("story gathering", len(ids), report),
     )
-    del counts, terms
+    del rows
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(gathered):
         groups.setdefault(label, []).append(i)

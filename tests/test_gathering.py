@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.gathering import GatheringMemory, canonical_rows, gather_resuming
 from pipeline.gathering_store import GatheringStore
+from pipeline.online_gathering import canonical_order
 from pipeline.similarity import TermTable
 
 THRESHOLD = 0.1
@@ -43,9 +44,11 @@ def _gather(keys, bags, published, windows, memory=None):
     table = TermTable()
     for i in order:
         table.add(bags[i])
+    dates = [published[i] for i in order]
+    canonical = canonical_order(dates)
     labels = gather_resuming(
-        table.tf_counts(),
-        table.terms(),
+        canonical_rows(table.tf_counts(), table.terms(), canonical),
+        canonical,
         [keys[i] for i in order],
         THRESHOLD,
         [published[i] for i in order],
