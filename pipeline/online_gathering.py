@@ -1,7 +1,13 @@
-"""Order-dependent story gathering: a research prototype (not wired into the pipeline).
+"""Order-dependent story gathering: the day-by-day gathering the pipeline uses, and variants.
 
-:func:`pipeline.stories.gather` is one average linkage over the whole corpus on rows weighted by
-corpus-wide idf, so one new article can change every decision. Here the articles are gathered
+The pipeline runs :class:`OnlineGathering` with day buckets, the idf of the archive up to each
+day's end and open clusters of up to 3 members (variant k1o3 of benchmarks/online_gathering.py),
+through :mod:`pipeline.gathering`, which resumes it from stored checkpoints. The other options
+(one article at a time, other idfs and buckets) are the variants it was chosen from.
+
+:func:`pipeline.stories.gather`, which it replaced, is one average linkage over the whole corpus
+on rows weighted by corpus-wide idf, so one new article can change every decision. Here the
+articles are gathered
 one at a time in a fixed canonical order (published date, then row index, which is article_id
 order in ``story_clusters``; undated articles after all dated ones), in the manner of
 single-pass Topic Detection and Tracking:
