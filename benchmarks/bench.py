@@ -351,6 +351,16 @@ def run_wirehouse(label: str, workdir: Path, env: dict[str, str]) -> Measured:
     return m
 
 
+def gathered_again(workdir: Path, label: str) -> list[str]:
+    """The story gathering's "N of M articles gathered again: ..." lines of a run's log
+    (pipeline/gathering.py: how far back the run had to gather, and why)."""
+    log = workdir / "logs" / f"wirehouse-{label}.log"
+    if not log.exists():
+        return []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.split(" - ")[-1].strip() for line in lines if "articles gathered again" in line]
+
+
 def published_counts(db_path: Path) -> dict[str, int]:
     import duckdb
 
@@ -505,6 +515,12 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
         f"  {'(wall - steps: start-up, imports)':<{width}} "
         + " ".join(f"{fmt(t, 2):>8}" for t in outside)
     )
+
+    print()
+    print("Story gathering per run (it resumes before the first new or changed article):")
+    for label in ("cold", "incremental", "one-file"):
+        for line in gathered_again(workdir, label):
+            print(f"  {label}: {line}")
 
     wh = cold.wall_s
     print()

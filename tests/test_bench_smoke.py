@@ -45,6 +45,16 @@ def test_bench_runs_on_30_articles(tmp_path: Path) -> None:
     for key in BENCH_KEYS[1:]:
         float(pairs[key])  # every figure is a number
 
+    # Each run says how much of the story gathering it did again; the cold run all of it.
+    again = {
+        line.split(":")[0].strip(): re.search(r"(\d+) of (\d+) articles gathered again", line)
+        for line in lines
+        if "articles gathered again" in line
+    }
+    assert set(again) == {"cold", "incremental", "one-file"}, again
+    assert again["cold"][1] == again["cold"][2]
+    assert int(again["one-file"][1]) <= int(again["one-file"][2])
+
     published = next(line for line in lines if line.startswith("published: "))
     counts = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", published)}
     # Every input is either a published article or quarantined with a reason.
