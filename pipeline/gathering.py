@@ -62,6 +62,7 @@ CHECKPOINT_BUCKETS = (0, 1, 2, 4, 8, 16, 32)
 # Stored, the checkpoints hold about 8 x EVEN_CHECKPOINTS bytes per article in all.
 EVEN_CHECKPOINTS = 16
 # What a checkpoint was made with: a stored one of another version is never resumed from.
+# Raise the last field whenever a change to the gathering's code changes what it decides.
 VERSION = (
     f"k{BUCKET_DAYS}o{OPEN_SIZE}|max_df={online_gathering.MAX_DF}|"
     f"min_rare={online_gathering.MIN_RARE}|keep={online_gathering.KEEP}|"
@@ -208,8 +209,10 @@ def _fingerprints(run: OnlineGathering, keys: Sequence[str]) -> list[bytes]:
     return out
 
 
-def _prefix(fingerprints: list[bytes], position: int) -> bytes:
-    return hashlib.sha256(VERSION.encode() + b"".join(fingerprints[:position])).digest()
+def _prefix(fingerprints: list[bytes], position: int, threshold: float) -> bytes:
+    """Digest of the articles before ``position`` and of what decided their clusters."""
+    made_with = f"{VERSION}|threshold={threshold!r}|".encode()
+    return hashlib.sha256(made_with + b"".join(fingerprints[:position])).digest()
 
 
 def _snapshot(run: OnlineGathering, position: int, fingerprints: list[bytes]) -> Checkpoint:
@@ -217,7 +220,7 @@ def _snapshot(run: OnlineGathering, position: int, fingerprints: list[bytes]) ->
     lengths = np.fromiter((len(m) for m in members.values()), dtype=np.int64, count=len(members))
     return Checkpoint(
         position,
-        _prefix(fingerprints, position),
+        _prefix(fingerprints, position, run.threshold),
         np.fromiter(members.keys(), dtype=np.int64, count=len(members)),
         lengths,
         np.fromiter(
@@ -256,7 +259,7 @@ def _resume(
     for cp in sorted(memory.checkpoints, key=lambda c: -c.position):
         if cp.position == 0 or cp.position not in bounds or cp.position > changed:
             continue
-        if cp.prefix != _prefix(fingerprints, cp.position):
+        if cp.prefix != _prefix(fingerprints, cp.position, run.threshold):
             continue
         run.resume(_state(run, cp, memory.links))
         return cp.position

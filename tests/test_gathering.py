@@ -38,7 +38,7 @@ def _corpus(days: int, per_day: int = 6, seed: int = 7):
     return keys, bags, published, windows
 
 
-def _gather(keys, bags, published, windows, memory=None):
+def _gather(keys, bags, published, windows, memory=None, threshold=THRESHOLD):
     """As story_clusters calls it: rows in article_id order."""
     order = sorted(range(len(keys)), key=keys.__getitem__)
     table = TermTable()
@@ -50,7 +50,7 @@ def _gather(keys, bags, published, windows, memory=None):
         canonical_rows(table.tf_counts(), table.terms(), canonical),
         canonical,
         [keys[i] for i in order],
-        THRESHOLD,
+        threshold,
         [published[i] for i in order],
         [windows[i] for i in order],
         memory,
@@ -173,6 +173,15 @@ def test_checkpoints_survive_the_working_database(tmp_path):
     np.testing.assert_array_equal(read.links, memory.links)
     resumed = _gather(*corpus, memory=read)
     assert read.resumed_at == 54
+    assert resumed == _gather(*corpus)
+
+
+def test_checkpoints_made_with_another_threshold_are_not_resumed_from():
+    corpus = _corpus(10)
+    memory = GatheringMemory()
+    _gather(*_first(corpus, 54), memory=memory, threshold=0.3)
+    resumed = _gather(*corpus, memory=memory)
+    assert memory.first_changed == 54 and memory.resumed_at == 0
     assert resumed == _gather(*corpus)
 
 
