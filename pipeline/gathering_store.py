@@ -5,7 +5,7 @@ valid for the archive; this keeps the checkpoints of the last run. They are a ca
 carries the digest of the articles before it and is used only when today's articles match it,
 so a lost, stale or foreign one costs a longer replay, never a different result. They are
 written inside the step's transaction, beside the tables they helped make, and read back as
-numpy arrays (a few MB at 100,000 articles).
+numpy arrays (44 MB at 100,000 articles, most of it the links).
 """
 
 from __future__ import annotations
