@@ -75,7 +75,8 @@ VERSION = (
 class Checkpoint:
     """The clusters of the first ``position`` articles in canonical order, at a day's start.
 
-    ``prefix``: digest of those articles' fingerprints. ``cluster_ids``, ``lengths`` and
+    ``prefix``: digest of those articles' fingerprints and of the gathering's settings
+    (``VERSION``, threshold). ``cluster_ids``, ``lengths`` and
     ``members`` hold each cluster's id and its members (positions), in the order the gathering
     holds them (the order of a cluster's members is the order its rows are summed in)."""
 
