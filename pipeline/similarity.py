@@ -140,18 +140,24 @@ class TermTable:
 
     def tf_counts(self) -> sp.csr_matrix:
         """The rows' term-frequency weights ``1 + log(count)``, neither idf-weighted nor
-        normalised (a table that is not ``hashed``; indices in the order the terms came).
-        Unlike :meth:`matrix`, a row's values depend on its own bag alone."""
-        n = len(self.lengths)
-        weights = np.log(np.maximum(np.array(self.counts, dtype=np.float64), 1.0))
-        weights += 1.0
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.array(self.lengths, dtype=np.int64), out=indptr[1:])
-        cols = np.array(self.columns, dtype=np.int64)
-        return sp.csr_matrix((weights, cols, indptr), shape=(n, len(self.vocabulary)))
+        normalised (indices in the order the terms came). Unlike :meth:`matrix`, a row's
+        values depend on its own bag alone."""
+        return self._rows()
 
     def matrix(self, binary: bool = False, sharp_idf: bool = False) -> sp.csr_matrix:
         """The rows as in :func:`tfidf_matrix` (the table can be dropped afterwards)."""
+        matrix = self._rows(binary)
+        n, width = matrix.shape
+        df = np.bincount(matrix.indices, minlength=width)
+        ratio = (1 + n) / (1 + df)
+        idf = np.log(ratio + 1.0) if sharp_idf else np.log(ratio) + 1.0
+        matrix.data *= idf[matrix.indices]
+        matrix.sort_indices()
+        return normalize_rows(matrix, copy=False)
+
+    def _rows(self, binary: bool = False) -> sp.csr_matrix:
+        """One row per bag: its term-frequency weights (1 when ``binary``), columns numbered
+        in the order the terms first came (a ``hashed`` table's hashes numbered here)."""
         n = len(self.lengths)
         cols = np.array(self.columns, dtype=np.int64)
         width = len(self.vocabulary)
@@ -163,15 +169,9 @@ class TermTable:
         else:
             weights = np.log(np.maximum(np.array(self.counts, dtype=np.float64), 1.0))
             weights += 1.0
-        df = np.bincount(cols, minlength=width)
-        ratio = (1 + n) / (1 + df)
-        idf = np.log(ratio + 1.0) if sharp_idf else np.log(ratio) + 1.0
-        weights *= idf[cols]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.array(self.lengths, dtype=np.int64), out=indptr[1:])
-        matrix = sp.csr_matrix((weights, cols, indptr), shape=(n, width))
-        matrix.sort_indices()
-        return normalize_rows(matrix, copy=False)
+        return sp.csr_matrix((weights, cols, indptr), shape=(n, width))
 
 
 def normalize_rows(matrix: sp.csr_matrix, copy: bool = True) -> sp.csr_matrix:
