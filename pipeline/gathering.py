@@ -190,7 +190,7 @@ def gather_resuming(
     if memory is not None:
         kept.append(_snapshot(run, n, fingerprints))
         memory.checkpoints = kept
-        memory.links = _links(run)
+        memory.links = run.link_pairs()
         memory.fingerprints = fingerprints
     return run.labels()
 
@@ -233,20 +233,6 @@ def _snapshot(run: OnlineGathering, position: int, fingerprints: list[bytes]) ->
     )
 
 
-def _links(run: OnlineGathering) -> np.ndarray:
-    """The link graph as (later, earlier) pairs: ``adj`` holds each link both ways."""
-    adj = run.adj
-    if not adj:
-        return np.zeros((0, 2), dtype=np.int64)
-    lengths = np.fromiter((len(v) for v in adj.values()), dtype=np.int64, count=len(adj))
-    later = np.repeat(np.fromiter(adj.keys(), dtype=np.int64, count=len(adj)), lengths)
-    earlier = np.fromiter(
-        itertools.chain.from_iterable(adj.values()), dtype=np.int64, count=int(lengths.sum())
-    )
-    keep = earlier < later
-    return np.stack([later[keep], earlier[keep]], axis=1)
-
-
 def _resume(
     run: OnlineGathering, memory: GatheringMemory, fingerprints: list[bytes], bounds: set[int]
 ) -> int:
@@ -263,39 +249,11 @@ def _resume(
             continue
         if cp.prefix != _prefix(fingerprints, cp.position, run.threshold):
             continue
-        run.resume(_state(run, cp, memory.links))
+        offsets = np.r_[0, np.cumsum(cp.lengths)].tolist()
+        members = {
+            cluster: cp.members[offsets[k] : offsets[k + 1]].tolist()
+            for k, cluster in enumerate(cp.cluster_ids.tolist())
+        }
+        run.restore(cp.position, members, memory.links)
         return cp.position
     return 0
-
-
-def _state(run: OnlineGathering, cp: Checkpoint, links: np.ndarray) -> dict:
-    """The gathering's state at ``cp`` (as ``OnlineGathering.state`` gives it): the members
-    stored; the calendars, document frequencies and links recomputed from the articles before
-    it, which are the same as when it was made."""
-    c = cp.position
-    members: dict[int, list[int]] = {}
-    label = np.empty(c, dtype=np.int64)
-    offsets = np.r_[0, np.cumsum(cp.lengths)]
-    for k, cluster in enumerate(cp.cluster_ids.tolist()):
-        held = cp.members[offsets[k] : offsets[k + 1]]
-        label[held] = cluster
-        members[cluster] = held.tolist()
-    days = {}
-    for cluster, held in members.items():
-        own = [run._days_of[p] for p in held]
-        days[cluster] = ([d for d, _ in own if d == d], [m for _, m in own if m == m])
-    df_now = np.bincount(run.tf.indices[: run.tf.indptr[c]], minlength=run.width)
-    adj: dict[int, list[int]] = {}
-    inside = links[(links[:, 0] < c)] if len(links) else links
-    for later, earlier in inside.tolist():
-        adj.setdefault(later, []).append(earlier)
-        adj.setdefault(earlier, []).append(later)
-    return {
-        "done": c,
-        "label": label,
-        "members": members,
-        "dense": {},
-        "days": days,
-        "df_now": df_now.astype(np.float64),
-        "adj": adj,
-    }

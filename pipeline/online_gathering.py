@@ -71,6 +71,7 @@ would bound it, and would change the groups.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date
 
@@ -345,6 +346,47 @@ class OnlineGathering:
             self.df_now[:] = 0.0
             self.df_now[: len(state["df_now"])] = state["df_now"]
         self.adj = {k: list(v) for k, v in state["adj"].items()}
+
+    def restore(self, done: int, members: dict[int, list[int]], links: np.ndarray) -> None:
+        """Continue from the clusters ``members`` (id -> member positions, in the order they
+        were held) of a bucket-by-bucket run over the first ``done`` positions of this run's
+        canonical order, and its :meth:`link_pairs`: what :meth:`resume` takes, with the
+        rest of the state, which the articles before ``done`` determine, made again here
+        (labels, calendars, ``idf="current"`` document frequencies, links inside the prefix).
+        Bucket runs keep no dense sums."""
+        self.done = done
+        self.members = {k: list(v) for k, v in members.items()}
+        self.dense = {}
+        self.days = {}
+        for cluster, held in self.members.items():
+            self.label[held] = cluster
+            own = [self._own(p) for p in held]
+            self.days[cluster] = (
+                [d for pub, _ in own for d in pub],
+                [m for _, mid in own for m in mid],
+            )
+        if self.tf is not None:
+            self.df_now[:] = np.bincount(
+                self.tf.indices[: self.tf.indptr[done]], minlength=self.width
+            )
+        self.adj = {}
+        inside = links[links[:, 0] < done] if len(links) else links
+        for later, earlier in inside.tolist():
+            self.adj.setdefault(later, []).append(earlier)
+            self.adj.setdefault(earlier, []).append(later)
+
+    def link_pairs(self) -> np.ndarray:
+        """The links as (later, earlier) position pairs (``adj`` holds each link both ways)."""
+        adj = self.adj
+        if not adj:
+            return np.zeros((0, 2), dtype=np.int64)
+        lengths = np.fromiter((len(v) for v in adj.values()), dtype=np.int64, count=len(adj))
+        later = np.repeat(np.fromiter(adj.keys(), dtype=np.int64, count=len(adj)), lengths)
+        earlier = np.fromiter(
+            itertools.chain.from_iterable(adj.values()), dtype=np.int64, count=int(lengths.sum())
+        )
+        keep = earlier < later
+        return np.stack([later[keep], earlier[keep]], axis=1)
 
     def labels(self) -> list[int]:
         """Label per row (original order), clusters numbered by their lowest row."""
