@@ -80,6 +80,7 @@ def canonical_entities(warehouse: Warehouse):
         spans = storage.read_table(con, NER_SPANS)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
         dates = dict(con.execute("SELECT article_id, published_date FROM articles").fetchall())
+        storage.release_cache(con)
         mentions, entities = canonicalize(spans, texts, dates)
         moved = moved_ids(con, ENTITY_MENTIONS.name, mentions, "entity_id", MENTION_KEY)
         with storage.transaction(con):  # all three tables or none

@@ -46,6 +46,7 @@ def event_candidates(
         mentions = con.execute(
             "SELECT article_id, sentence_index, start_char, entity_id, label FROM entity_mentions"
         ).df()
+        storage.release_cache(con)
         cache = SentenceEventCache(con)
         todo = (
             arts[~arts["cache_key"].isin(cache.known())]
@@ -101,6 +102,7 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
         named = con.execute(
             "SELECT article_id, entity_id, label, start_char, end_char, text FROM entity_mentions"
         ).df()
+        storage.release_cache(con)  # the frames are in pandas now; the step's peak is ahead
         # Lead weekdays per article version, kept between runs (pipeline/story_features.py).
         weekday_cache = LeadWeekdayCache(con)
         versions = weekday_cache.keys()

@@ -81,9 +81,14 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The run's connection to the working database (a fresh one outside a run)."""
+        """The run's connection to the working database (a fresh one outside a run).
+
+        The run's connection outlives each step, so its page cache is emptied after each use
+        (``storage.release_cache``): a step's tables are in pandas by then, not needed twice.
+        """
         if self._open:
             yield self._open[0]
+            storage.release_cache(self._open[0])
             return
         with storage.connect(self.working_path, read_only=read_only) as con:
             yield con

@@ -120,3 +120,33 @@ def test_files_of_a_newer_duckdb_get_a_clear_error_and_the_cache_is_set_aside(tm
     aside = list(tmp_path.glob(f"{working.name}.newer-duckdb-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == old_working
     assert len(run.query("SELECT * FROM articles")) == 5
+
+
+def test_release_cache_frees_read_pages_and_keeps_the_limit(tmp_path):
+    """A run's one connection would otherwise keep every table it read in DuckDB's pool."""
+    path = tmp_path / "work.duckdb"
+    with storage.connect(path) as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT md5(range::VARCHAR) || md5((-range)::VARCHAR) AS s "
+            "FROM range(1500000)"
+        )
+    with storage.connect(path) as con:
+
+        def pool_mb() -> float:
+            query = "SELECT sum(memory_usage_bytes) / 2**20 FROM duckdb_memory()"
+            return con.execute(query).fetchone()[0]
+
+        def limit_mib() -> float:
+            setting = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            value, unit = setting.split()
+            return float(value) * {"MiB": 1, "GiB": 1024, "TiB": 1024**2}[unit]
+
+        before = limit_mib()
+        frame = con.execute("SELECT * FROM t").df()
+        assert pool_mb() > 40  # the table's pages stay cached after the read
+        storage.release_cache(con)
+        assert pool_mb() <= 32  # down to the lowered limit
+        assert before * 0.98 <= limit_mib() <= before  # set back, up to its rounding
+        # the pool works at its full size again: a sort far beyond the 32 MB used to evict
+        top = con.execute("SELECT s FROM t ORDER BY s DESC LIMIT 1").fetchone()[0]
+        assert top == frame["s"].max()
