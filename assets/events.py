@@ -24,6 +24,17 @@ from pipeline.threads import build_stories, moved_story_ids, write_article_stori
 
 EVENT_CANDIDATES = "event_candidates"
 MENTION_KEY = ["article_id", "sentence_index", "trigger"]  # one mention of one event word
+# Columns of event_candidates whose values repeat across rows (a sentence holds several).
+REPEATED_CANDIDATE_COLUMNS = [
+    "article_id",
+    "sentence",
+    "event_type",
+    "mode",
+    "trigger",
+    "date_precision",
+    "date_text",
+    "tense",
+]
 DETECTION_CHUNK = 500  # articles per cached commit: a killed run loses at most this much work
 
 
@@ -103,6 +114,8 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "SELECT article_id, entity_id, label, start_char, end_char, text FROM entity_mentions"
         ).df()
         storage.release_cache(con)  # the frames are in pandas now; the step's peak is ahead
+        storage.share_strings(named, ["article_id", "entity_id", "label", "text"])
+        storage.share_strings(cands, REPEATED_CANDIDATE_COLUMNS)
         # Lead weekdays per article version, kept between runs (pipeline/story_features.py).
         weekday_cache = LeadWeekdayCache(con)
         versions = weekday_cache.keys()
@@ -111,6 +124,7 @@ def deduplicated_events(context: dg.AssetExecutionContext, warehouse: Warehouse)
         # The story gathering resumes from the last run's checkpoints (pipeline/gathering.py).
         gathering_store = GatheringStore(con)
         gathering = gathering_store.read()
+        storage.release_cache(con)
         events, mentions = deduplicate(
             cands,
             arts,

@@ -291,14 +291,21 @@ class OnlineGathering:
         self.posting[by_col] = np.arange(len(by_col), dtype=small)
         first = np.searchsorted(col_sorted, np.arange(self.width))
         day = np.where(np.isnan(self.pub), _BIG - 1, self.pub).astype(np.int64)
-        keys = col_sorted * _BIG + day[self.post_pos]
-        cols = r.indices.astype(np.int64)
+        # Sort keys (column, day) and the window starts' query keys, made in place: each
+        # temporary is a posting-long int64 (59 MB at 100,000 wire articles), at the peak.
+        days = day[self.post_pos]
+        keys = col_sorted * _BIG
+        keys += days
+        query = col_sorted
+        query *= _BIG
+        days -= MAX_PUBLISHED_DAYS
+        query += days
+        del days
         lo = np.empty(len(keys), dtype=small)  # searched in key order, as in prefix_rows
-        lo[by_col] = np.searchsorted(
-            keys, col_sorted * _BIG + (day[self.post_pos] - MAX_PUBLISHED_DAYS), side="left"
-        )
+        lo[by_col] = np.searchsorted(keys, query, side="left")
+        del keys, query, col_sorted, by_col
         undated = np.isnan(self.pub[pos])
-        lo[undated] = first[cols[undated]]
+        lo[undated] = first[r.indices[undated]]
         self.window_start = lo
         # First position of each row's published-date window (undated: the first row).
         dated = np.where(np.isnan(self.pub), np.inf, self.pub)  # ascending

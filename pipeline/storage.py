@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline.schemas import TableSchema
@@ -42,6 +43,21 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def share_strings(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with the equal strings of each of ``columns`` held as one object each.
+
+    DuckDB gives every row's string an object of its own: the labels of a million entity
+    mentions (five distinct values) took 57 MB. Shared, a repeated value costs one pointer
+    per row. Values, missing values and dtypes stay as they were; the frame is changed in
+    place and returned. At 100,000 wire articles this took 150 MB off the event step's peak.
+    """
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        values = np.asarray(uniques, dtype=object)[codes]
+        frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
+    return frame
 
 
 def release_cache(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,10 +6,13 @@ import math
 from collections import Counter
 
 import numpy as np
+import scipy.sparse as sp
 
+from pipeline import similarity
 from pipeline.similarity import (
     candidate_pairs,
     counter_cosine,
+    normalize_rows,
     pair_cosines,
     similar_pairs,
     strongest_pairs,
@@ -189,3 +192,20 @@ def test_strongest_pairs_break_ties_by_the_lower_partner_and_keep_the_pair_order
         given = zip(first.tolist(), second.tolist(), strict=True)
         assert pairs == [p for p in given if p in expected]  # in the order given
         assert kept[0].dtype == first.dtype and kept[2].dtype == sims.dtype
+
+
+def test_normalize_rows_by_blocks_is_bit_for_bit_the_whole_matrix_at_once(monkeypatch):
+    rng = np.random.default_rng(7)
+    matrix = sp.random(400, 60, density=0.2, random_state=3, format="csr")
+    matrix.data *= rng.integers(1, 1000, size=matrix.nnz)
+    dense = matrix.toarray()
+    dense[5] = 0  # an empty row stays empty
+    matrix = sp.csr_matrix(dense)
+    whole = normalize_rows(matrix)  # one block: the default holds a million values
+    monkeypatch.setattr(similarity, "BLOCK_NONZEROS", 7)
+    blocks = normalize_rows(matrix)
+    assert np.array_equal(whole.data, blocks.data)
+    assert np.array_equal(whole.indices, blocks.indices)
+    assert blocks[5].nnz == 0
+    lengths = np.sqrt(np.asarray(blocks.multiply(blocks).sum(axis=1)).ravel())
+    assert np.allclose(lengths[blocks.getnnz(axis=1) > 0], 1.0)

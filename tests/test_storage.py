@@ -150,3 +150,17 @@ def test_release_cache_frees_read_pages_and_keeps_the_limit(tmp_path):
         # the pool works at its full size again: a sort far beyond the 32 MB used to evict
         top = con.execute("SELECT s FROM t ORDER BY s DESC LIMIT 1").fetchone()[0]
         assert top == frame["s"].max()
+
+
+def test_share_strings_keeps_values_missing_values_and_dtypes(tmp_path):
+    with storage.connect(tmp_path / "w.duckdb") as con:
+        frame = con.execute(
+            "SELECT CASE WHEN range % 5 = 4 THEN NULL ELSE 'label' || (range % 3) END AS label, "
+            "range AS n FROM range(50)"
+        ).df()
+    before = frame.copy()
+    storage.share_strings(frame, ["label"])
+    pd.testing.assert_frame_equal(frame, before, check_exact=True)
+    present = frame["label"].dropna()
+    assert present.map(id).nunique() == 3  # one object per distinct value
+    assert frame["label"].isna().sum() == 10
