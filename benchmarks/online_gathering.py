@@ -7,10 +7,12 @@
 
 ``dev``: re-runs the dedup and the incident threads offline on a database kept by
 ``python -m assets.evaluate --keep`` (event candidates detected again, as
-benchmarks/dedup_stability.py does) with ``stories.gather`` replaced per variant, and prints
+benchmarks/dedup_stability.py does) with the story gathering replaced per variant (``_as_resuming``
+in the place of ``gathering.gather_resuming``), and prints
 event and story B³ P/R/F1 and pairwise F1 on all docs and B³ F1 on the odd and even halves:
 
-* a: the current ``stories.gather`` (baseline);
+* a: the whole-archive average linkage the pipeline gathered with before
+  (``benchmarks/whole_archive_linkage.py``, the baseline);
 * b: order-dependent gathering on the corpus-wide idf rows (the linkage change alone);
 * c: order-dependent gathering with prefix idf (both changes);
 * d: c without the bridging merges;
@@ -24,7 +26,7 @@ event and story B³ P/R/F1 and pairwise F1 on all docs and B³ F1 on the odd and
   ``size`` members that a newcomer links to are re-gathered member by member with the bucket.
 
 ``wire``: on a working database of a wire feed (tables articles, entity_mentions,
-event_candidates), the agreement (B³, the current gather's groups as gold) of each variant's
+event_candidates), the agreement (B³, baseline a's groups as gold) of each variant's
 gathered groups on the first ``--n`` live articles (article_id order, as ``story_clusters``
 takes them), with seconds; then, with ``--resume-at``, for variant
 k<--bucket-days>o<--open-size> the incremental property: the state after the first
@@ -32,7 +34,7 @@ k<--bucket-days>o<--open-size> the incremental property: the state after the fir
 from those articles alone as inside the full run, a run resumed from it ends exactly as the
 run from scratch, the last bucket replayed from its stored state ends as before, and what one
 more article costs (its bucket again, and how much of the archive its linkage holds).
-Templated-brief purity: ``stories.gather`` replaced by ``_variant(name)[0]`` around
+Templated-brief purity: the gathering replaced by ``_variant(name)[0]`` around
 ``benchmarks.ticker_purity.primary_clusters_offline`` (not wired here).
 
 Figures, not assertions: nothing here runs in the test suite.
@@ -54,6 +56,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.dedup_stability import gold_labels, half_of, load  # noqa: E402
+from benchmarks.whole_archive_linkage import gather as whole_archive_gather  # noqa: E402
 from pipeline import online_gathering, similarity, stories  # noqa: E402
 from pipeline.dates import as_date  # noqa: E402
 from pipeline.dedup import (  # noqa: E402
@@ -66,9 +69,34 @@ from pipeline.evaluation import b_cubed, pairwise  # noqa: E402
 from pipeline.events import detect_event_mentions  # noqa: E402
 from pipeline.threads import build_stories  # noqa: E402
 
-BASELINE = stories.gather
+BASELINE = whole_archive_gather
+LIVE_GATHERING = stories.gather_resuming
 BASE_TERM_TABLE = similarity.TermTable
 FINE_SIMILARITY = stories._fine_similarity
+
+
+def _article_order_tfidf(rows, order):
+    """The unit TF-IDF rows in article order, as ``story_clusters`` gave the whole-archive
+    gathering, from the gathering's canonical rows (unit term-frequency rows in canonical
+    order): idf over the corpus, then unit length, as ``TermTable.matrix`` makes them (equal up
+    to rounding; the column numbers differ, which no cosine sees)."""
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    rows = rows[back]
+    n, width = rows.shape
+    idf = np.log((1 + n) / (1 + np.bincount(rows.indices, minlength=width))) + 1.0
+    rows.data *= idf[rows.indices]
+    return similarity.normalize_rows(rows, copy=False)
+
+
+def _as_resuming(gather):
+    """A variant's ``gather(rows, threshold, published, windows, progress)`` in the place of
+    ``gathering.gather_resuming`` inside ``stories.story_clusters``; nothing is stored."""
+
+    def resuming(rows, order, keys, threshold, published, windows, memory=None, progress=None):
+        return gather(_article_order_tfidf(rows, order), threshold, published, windows, progress)
+
+    return resuming
 
 
 def _variant(name: str):
@@ -127,7 +155,7 @@ class PrefixTermTable(BASE_TERM_TABLE):
 
 def _use(name: str, live: pd.DataFrame) -> None:
     gather, fine_prefix = _variant(name)
-    stories.gather = gather
+    stories.gather_resuming = _as_resuming(gather)
     arts = live.sort_values("article_id", kind="stable")
     _Order.order = online_gathering.canonical_order([as_date(v) for v in arts["published_date"]])
     if fine_prefix == "group":
@@ -166,7 +194,7 @@ def _group_fine_similarity(fine, items):
 
 
 def _restore() -> None:
-    stories.gather = BASELINE
+    stories.gather_resuming = LIVE_GATHERING
     stories.TermTable = BASE_TERM_TABLE
     stories._fine_similarity = FINE_SIMILARITY
 
@@ -252,7 +280,7 @@ def wire(args: argparse.Namespace) -> None:
         held.update(rows=rows, threshold=threshold, published=published, windows=windows)
         raise _Captured
 
-    stories.gather = capture
+    stories.gather_resuming = _as_resuming(capture)
     try:
         stories.story_clusters(live[["article_id", "text", "published_date"]], named, windows)
     except _Captured:

@@ -139,7 +139,8 @@ def gather_resuming(
     memory: GatheringMemory | None = None,
     progress: Progress | None = None,
 ) -> list[int]:
-    """Group label per article (numbered by lowest index), as ``stories.gather`` returns them.
+    """Group label per article (numbered by lowest index), as the whole-archive ``gather``
+    (``benchmarks/whole_archive_linkage.py``) returns them.
 
     ``order``: ``online_gathering.canonical_order`` of ``published``; ``rows``: the articles'
     :func:`canonical_rows` (row p is the article ``order[p]``); ``keys``, ``published`` and

@@ -5,12 +5,12 @@ day's end and open clusters of up to 3 members (variant k1o3 of benchmarks/onlin
 through :mod:`pipeline.gathering`, which resumes it from stored checkpoints. The other options
 (one article at a time, other idfs and buckets) are the variants it was chosen from.
 
-:func:`pipeline.stories.gather`, which it replaced, is one average linkage over the whole corpus
-on rows weighted by corpus-wide idf, so one new article can change every decision. Here the
-articles are gathered
-one at a time in a fixed canonical order (published date, then row index, which is article_id
-order in ``story_clusters``; undated articles after all dated ones), in the manner of
-single-pass Topic Detection and Tracking:
+The gathering it replaced in the pipeline (``gather``, now in
+``benchmarks/whole_archive_linkage.py``) is one average linkage over the whole corpus on rows
+weighted by corpus-wide idf, so one new article can change every decision. Here the articles
+are gathered one at a time in a fixed canonical order (published date, then row index, which
+is article_id order in ``story_clusters``; undated articles after all dated ones), in the
+manner of single-pass Topic Detection and Tracking:
 
 * each article's weights may use the **prefix** idf (document frequencies over the articles up
   to and including it, in that order), fixed when it arrives (:func:`prefix_rows`);
@@ -213,8 +213,8 @@ def gather_online(
     bucket_days: int = 0,
     open_size: int = 0,
 ) -> list[int]:
-    """Cluster label per row, same contract as ``stories.gather`` (``rows``: unit TF-IDF rows
-    with corpus-wide idf, as ``story_clusters`` makes them), but order-dependent.
+    """Cluster label per row, same contract as the whole-archive ``gather`` (``rows``: unit
+    TF-IDF rows with corpus-wide idf, as ``story_clusters`` makes them), but order-dependent.
 
     ``idf``: "prefix" reweights the rows by the prefix idf (:func:`prefix_rows`), "given" uses
     them as they are (corpus-wide idf: the order-dependent linkage alone).

@@ -5,7 +5,7 @@ import heapq
 
 import numpy as np
 
-from pipeline.stories import _Queue
+from benchmarks.whole_archive_linkage import _Queue
 
 
 def _replay(seed: int) -> tuple[list, list]:

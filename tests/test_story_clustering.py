@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from benchmarks import whole_archive_linkage as linkage
+from benchmarks.whole_archive_linkage import gather
 from pipeline import stories
 from pipeline.articles import _is_english
 from pipeline.evaluation import ENGLISH_STOPWORDS as PEER_STOPWORDS
@@ -17,7 +19,6 @@ from pipeline.stopwords import ENGLISH_STOPWORDS
 from pipeline.stories import (
     RowCosines,
     bisect,
-    gather,
     lead_weekdays,
     normalized_cut,
     story_clusters,
@@ -257,11 +258,11 @@ def _all_pairs_gather(sim, threshold, published, windows):
     members = {i: [i] for i in range(n)}
     clocks = [
         (
-            stories.MAX_PUBLISHED_GAP.days,
+            linkage.MAX_PUBLISHED_GAP.days,
             {i: [p.toordinal()] if p else [] for i, p in enumerate(published)},
         ),
         (
-            stories.MAX_STATED_GAP.days,
+            linkage.MAX_STATED_GAP.days,
             {
                 i: [(w[0].toordinal() + w[1].toordinal()) / 2] if w else []
                 for i, w in enumerate(windows)
@@ -319,15 +320,15 @@ def _partition(labels):
 def test_gathering_on_candidate_pairs_matches_the_all_pairs_clustering(monkeypatch):
     # With every pair sharing a term as a candidate, both the per-component matrix and the
     # linked clustering of large components (forced here) give the all-pairs clusters.
-    monkeypatch.setattr(stories, "GATHER_MAX_DF", 10**6)
-    monkeypatch.setattr(stories, "GATHER_MIN_RARE", 0.0)
-    monkeypatch.setattr(stories, "GATHER_NEIGHBOURS", 10**6)
+    monkeypatch.setattr(linkage, "GATHER_MAX_DF", 10**6)
+    monkeypatch.setattr(linkage, "GATHER_MIN_RARE", 0.0)
+    monkeypatch.setattr(linkage, "GATHER_NEIGHBOURS", 10**6)
     for seed in range(3):
         bags, published, windows = _feed(150, seed)
         expected = _all_pairs_gather(tfidf_cosine(bags), 0.1, published, windows)
         rows = tfidf_matrix(bags)
         for dense_up_to in (10**6, 1):
-            monkeypatch.setattr(stories, "DENSE_COMPONENT", dense_up_to)
+            monkeypatch.setattr(linkage, "DENSE_COMPONENT", dense_up_to)
             assert _partition(gather(rows, 0.1, published, windows)) == expected
 
 
@@ -338,7 +339,7 @@ def test_gathering_with_the_default_candidates_stays_close_and_in_time():
     assert len(got & expected) >= 0.9 * len(expected)
     for cluster in got:
         days = [published[i].toordinal() for i in cluster if published[i]]
-        assert not days or max(days) - min(days) <= stories.MAX_PUBLISHED_GAP.days
+        assert not days or max(days) - min(days) <= linkage.MAX_PUBLISHED_GAP.days
 
 
 def test_the_cut_without_its_matrix_is_the_dense_cut():
