@@ -457,76 +457,102 @@ def refine_spans(
         if not h and not _sentence_initial(texts.get(r.article_id, ""), r.start_char)
     }
     keep = []
+    # What refining a span reads is its own text, its label and whether its line is a
+    # headline, and for a person's name of two words or more the three characters before it
+    # (a sentence start): spans that agree on these are refined alike, and a corpus names the
+    # same people and firms over and over (at 100,000 wire articles 1.0 million spans:
+    # 11.5 -> 7.0 s, with the same result).
+    refined: dict[tuple, tuple[int, int] | None] = {}
     for r, headline in zip(rows, in_headline, strict=True):
         text = texts.get(r.article_id, "")
         start, end = r.start_char, r.end_char
-        piece = text[start:end]
-        dash = _DASH.search(piece)
-        if dash and any(ch.isdigit() for ch in piece[: dash.start()]):
-            start += dash.end()
-        glued = _GLUED_HONORIFIC.match(text[start:end])  # "MrBeijing": a lost space
-        if glued:
-            start += glued.end()
-        quotes = [i for i, ch in enumerate(text[start:end]) if ch in '"“”']
-        if len(quotes) == 1:  # half a quoted nickname ('Chin" Gigante'): keep the longer side
-            q = start + quotes[0]
-            before, after = text[start:q].split(), text[q + 1 : end].split()
-            if len(after) >= len(before):
-                start = q + 1
-            else:
-                end = q
-        toks = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
-        if r.ner_label == "PERSON" and has_figure(text[start:end]):
-            continue
-        # A bare number can belong to a name ("KCRA 3", "Apollo 11"); scores, amounts and dates
-        # at the edges of a span, or any figure in a headline or table line, do not.
-        while toks and _is_figure(text[slice(*toks[0])], headline):
-            toks.pop(0)
-        while toks and (
-            _is_figure(text[slice(*toks[-1])], headline)
-            or text[slice(*toks[-1])].strip(_EDGE_PUNCT).casefold() in VERSUS
-        ):
-            toks.pop()
-        person = r.ner_label == "PERSON"
-        if headline and text[start:end].casefold() not in body_forms:
-            cut = _strip_common(text, toks, case, body_forms)
-            # A person's name is cut only down to a name the corpus uses elsewhere.
-            if not person or not cut or _form(text, cut) in body_forms:
-                toks = cut
-        elif person and len(toks) >= 2 and _sentence_initial(text, toks[0][0]):
-            # "Without Felt, ...": a common word capitalised only by the sentence start.
-            if (
-                case.common(text[slice(*toks[0])])
-                and _form(text, toks) not in body_inner
-                and _form(text, toks[1:]) in body_forms
-            ):
-                toks = toks[1:]
-        # A common word in lower case at an edge is no part of the name ("Center in", "county").
-        while toks and text[toks[0][0]].islower() and case.common(text[slice(*toks[0])]):
-            toks.pop(0)
-        while toks and text[toks[-1][0]].islower() and case.common(text[slice(*toks[-1])]):
-            toks.pop()
-        if not toks or all(
-            text[a:b].strip(_EDGE_PUNCT).replace(".", "").casefold() in LEGAL_SUFFIXES
-            for a, b in toks
-        ):  # "Co Ltd" alone names no company
-            continue
-        span = clean_span(text, toks[0][0], toks[-1][1])
-        if span is None:
-            continue
-        keep.append(
-            (
-                r.article_id,
-                r.sentence_index,
-                span[0],
-                span[1],
-                text[span[0] : span[1]],
-                r.ner_label,
-                r.start_char,
-                r.end_char,
+        surface = text[start:end]
+        multiword = r.ner_label == "PERSON" and len(surface.split()) > 1
+        key = (
+            surface,
+            r.ner_label,
+            headline,
+            text[max(0, start - 3) : start] if multiword else None,
+        )
+        if key not in refined:
+            cut = _refine_span(
+                text, start, end, r.ner_label, headline, case, body_forms, body_inner
             )
+            refined[key] = None if cut is None else (cut[0] - start, cut[1] - start)
+        offsets = refined[key]
+        if offsets is None:
+            continue
+        a, b = start + offsets[0], start + offsets[1]
+        keep.append(
+            (r.article_id, r.sentence_index, a, b, text[a:b], r.ner_label, r.start_char, r.end_char)
         )
     return pd.DataFrame(_complete_names(keep, texts), columns=[*MENTION_COLUMNS, *SOURCE_COLUMNS])
+
+
+def _refine_span(
+    text: str,
+    start: int,
+    end: int,
+    label: str,
+    headline: bool,
+    case: WordCase,
+    body_forms: set[str],
+    body_inner: set[str],
+) -> tuple[int, int] | None:
+    """The name inside one span (:func:`refine_spans`), or None when it carries none. Reads
+    ``text`` only inside the span and, for a person's name of two words or more, the three
+    characters before it."""
+    piece = text[start:end]
+    dash = _DASH.search(piece)
+    if dash and any(ch.isdigit() for ch in piece[: dash.start()]):
+        start += dash.end()
+    glued = _GLUED_HONORIFIC.match(text[start:end])  # "MrBeijing": a lost space
+    if glued:
+        start += glued.end()
+    quotes = [i for i, ch in enumerate(text[start:end]) if ch in '"“”']
+    if len(quotes) == 1:  # half a quoted nickname ('Chin" Gigante'): keep the longer side
+        q = start + quotes[0]
+        before, after = text[start:q].split(), text[q + 1 : end].split()
+        if len(after) >= len(before):
+            start = q + 1
+        else:
+            end = q
+    toks = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+    if label == "PERSON" and has_figure(text[start:end]):
+        return None
+    # A bare number can belong to a name ("KCRA 3", "Apollo 11"); scores, amounts and dates
+    # at the edges of a span, or any figure in a headline or table line, do not.
+    while toks and _is_figure(text[slice(*toks[0])], headline):
+        toks.pop(0)
+    while toks and (
+        _is_figure(text[slice(*toks[-1])], headline)
+        or text[slice(*toks[-1])].strip(_EDGE_PUNCT).casefold() in VERSUS
+    ):
+        toks.pop()
+    person = label == "PERSON"
+    if headline and text[start:end].casefold() not in body_forms:
+        cut = _strip_common(text, toks, case, body_forms)
+        # A person's name is cut only down to a name the corpus uses elsewhere.
+        if not person or not cut or _form(text, cut) in body_forms:
+            toks = cut
+    elif person and len(toks) >= 2 and _sentence_initial(text, toks[0][0]):
+        # "Without Felt, ...": a common word capitalised only by the sentence start.
+        if (
+            case.common(text[slice(*toks[0])])
+            and _form(text, toks) not in body_inner
+            and _form(text, toks[1:]) in body_forms
+        ):
+            toks = toks[1:]
+    # A common word in lower case at an edge is no part of the name ("Center in", "county").
+    while toks and text[toks[0][0]].islower() and case.common(text[slice(*toks[0])]):
+        toks.pop(0)
+    while toks and text[toks[-1][0]].islower() and case.common(text[slice(*toks[-1])]):
+        toks.pop()
+    if not toks or all(
+        text[a:b].strip(_EDGE_PUNCT).replace(".", "").casefold() in LEGAL_SUFFIXES for a, b in toks
+    ):  # "Co Ltd" alone names no company
+        return None
+    return clean_span(text, toks[0][0], toks[-1][1])
 
 
 # The longest run of words after a span that can complete its name: "Philadelphia" + "76ers",

@@ -5,6 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.canonical import canonicalize, names_are_variants, normalize_name
+from pipeline.ner import (
+    _complete_names,
+    _refine_span,
+    _sentence_initial,
+    headline_line,
+    refine_spans,
+    word_case,
+)
 from tests.conftest import span_rows
 
 
@@ -663,3 +671,72 @@ def test_canonicalization_leaves_its_surface_caches_empty_and_answers_the_same_a
     again, _ = canonicalize(m, {"a1": t1})
     pd.testing.assert_frame_equal(first, again)
     assert first["entity_id"].nunique() == 1
+
+
+def test_spans_refined_once_per_surface_and_context_as_each_on_its_own():
+    """refine_spans refines a surface once per label, headline and (for a person's name of
+    two words or more) the characters before it; each span refined on its own agrees."""
+    texts = {
+        "a1": "AMD Buys SeaMicro In Server Push\nMark Felt spoke. Without Felt, nothing moved. "
+        "AMD said SeaMicro would help; AMD buys chips.",
+        "a2": "Without Felt the case stalled, Mark Felt said. SeaMicro grew.\n"
+        "Shr 1.20 dlrs vs 1.10 dlrs\nMarch 3 - KeyCorp said net rose.",
+        "a3": "HP Buys SeaMicro Rival\nMrBeijing met Mark Felt. KeyCorp said so.",
+    }
+    found = {
+        "a1": [
+            ("Buys SeaMicro", "ORG"),
+            ("Mark Felt", "PERSON"),
+            ("Without Felt", "PERSON"),
+            ("AMD", "ORG"),
+            ("SeaMicro", "ORG"),
+            ("AMD", "ORG"),
+        ],
+        "a2": [
+            ("Without Felt", "PERSON"),
+            ("Mark Felt", "PERSON"),
+            ("SeaMicro", "ORG"),
+            ("Shr 1.20 dlrs vs", "PERSON"),
+            ("March 3 - KeyCorp", "ORG"),
+        ],
+        "a3": [
+            ("Buys SeaMicro", "ORG"),
+            ("MrBeijing", "PERSON"),
+            ("Mark Felt", "PERSON"),
+            ("KeyCorp", "ORG"),
+        ],
+    }
+    spans = pd.concat([span_rows(texts[a], found[a], a) for a in texts], ignore_index=True)
+    case = word_case(spans, texts)
+    got = refine_spans(spans, texts, case)
+
+    rows = list(spans.itertuples())
+    lines: dict = {}
+    heads = [headline_line(texts[r.article_id], r.start_char, r.end_char, lines) for r in rows]
+    body = [r for r, h in zip(rows, heads, strict=True) if not h]
+    body_forms = {r.text.casefold() for r in body}
+    body_inner = {
+        r.text.casefold() for r in body if not _sentence_initial(texts[r.article_id], r.start_char)
+    }
+    keep = []
+    for r, h in zip(rows, heads, strict=True):
+        text = texts[r.article_id]
+        cut = _refine_span(
+            text, r.start_char, r.end_char, r.ner_label, h, case, body_forms, body_inner
+        )
+        if cut is not None:
+            keep.append(
+                (
+                    r.article_id,
+                    r.sentence_index,
+                    *cut,
+                    text[cut[0] : cut[1]],
+                    r.ner_label,
+                    r.start_char,
+                    r.end_char,
+                )
+            )
+    expected = pd.DataFrame(_complete_names(keep, texts), columns=got.columns)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+    assert {"SeaMicro", "KeyCorp", "Mark Felt"} <= set(got["text"])
+    assert not any("dlrs" in t for t in got["text"])  # a table row is no one's name
