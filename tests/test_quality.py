@@ -38,3 +38,33 @@ def test_a_validation_reports_failures_and_keeps_no_reference_to_the_frame():
     del frame
     gc.collect()
     assert alive() is None
+
+
+def test_a_column_only_checked_for_nulls_reaches_pandas_as_true_or_null(tmp_path):
+    """The article texts stay in DuckDB; a missing one still fails its not-null expectation."""
+    import duckdb
+
+    suite = Suite(
+        "texts",
+        "SELECT * FROM texts",
+        (
+            Expectation("ExpectColumnValuesToNotBeNull", {"column": "article_id"}),
+            Expectation("ExpectColumnValuesToBeUnique", {"column": "article_id"}),
+            Expectation("ExpectColumnValuesToNotBeNull", {"column": "text"}),
+        ),
+    )
+    assert suite.presence_only == {"text"}  # article_id is read by the unique check too
+    con = duckdb.connect(str(tmp_path / "q.duckdb"))
+    con.execute("CREATE TABLE texts AS SELECT * FROM (VALUES ('a', 'long text'), ('b', 'more'))")
+    con.execute("ALTER TABLE texts RENAME col0 TO article_id")
+    con.execute("ALTER TABLE texts RENAME col1 TO text")
+    frame = con.execute(suite.projected_query).df()
+    assert list(frame["article_id"]) == ["a", "b"]
+    assert frame["text"].tolist() == [True, True]
+    assert validate_frame(frame, suite).success
+    con.execute("INSERT INTO texts VALUES ('c', NULL)")
+    failed = validate_frame(con.execute(suite.projected_query).df(), suite)
+    assert [(o.expectation, o.column) for o in failed.failures()] == [
+        ("expect_column_values_to_not_be_null", "text")
+    ]
+    con.close()
