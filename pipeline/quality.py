@@ -46,6 +46,11 @@ class Expectation:
     def column(self) -> str | None:
         return self.kwargs.get("column")
 
+    @property
+    def columns(self) -> list[str]:
+        """Every column the expectation reads (``column`` and ``column_list``)."""
+        return [c for c in [self.column, *(self.kwargs.get("column_list") or [])] if c]
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -56,21 +61,15 @@ class Suite:
     @property
     def columns(self) -> list[str]:
         """The columns the expectations read, in first-use order."""
-        names: dict[str, None] = {}
-        for e in self.expectations:
-            for c in [e.kwargs.get("column"), *(e.kwargs.get("column_list") or [])]:
-                if c:
-                    names[c] = None
-        return list(names)
+        return list(dict.fromkeys(c for e in self.expectations for c in e.columns))
 
     @property
     def presence_only(self) -> set[str]:
         """Columns that only a not-null expectation reads."""
         kinds: dict[str, set[str]] = {}
         for e in self.expectations:
-            for c in [e.kwargs.get("column"), *(e.kwargs.get("column_list") or [])]:
-                if c:
-                    kinds.setdefault(c, set()).add(e.kind)
+            for c in e.columns:
+                kinds.setdefault(c, set()).add(e.kind)
         return {c for c, k in kinds.items() if k == {"ExpectColumnValuesToNotBeNull"}}
 
     @property
