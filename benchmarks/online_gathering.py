@@ -82,11 +82,7 @@ def _article_order_tfidf(rows, order):
     to rounding; the column numbers differ, which no cosine sees)."""
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    rows = rows[back]
-    n, width = rows.shape
-    idf = np.log((1 + n) / (1 + np.bincount(rows.indices, minlength=width))) + 1.0
-    rows.data *= idf[rows.indices]
-    return similarity.normalize_rows(rows, copy=False)
+    return similarity.idf_weighted(rows[back])
 
 
 def _as_resuming(gather):

@@ -148,16 +148,7 @@ class TermTable:
 
     def matrix(self, binary: bool = False, sharp_idf: bool = False) -> sp.csr_matrix:
         """The rows as in :func:`tfidf_matrix` (the table can be dropped afterwards)."""
-        matrix = self._rows(binary)
-        n, width = matrix.shape
-        df = np.bincount(matrix.indices, minlength=width)
-        ratio = (1 + n) / (1 + df)
-        idf = np.log(ratio + 1.0) if sharp_idf else np.log(ratio) + 1.0
-        for lo in range(0, matrix.nnz, BLOCK_NONZEROS):  # no full-size temporary
-            hi = lo + BLOCK_NONZEROS
-            matrix.data[lo:hi] *= idf[matrix.indices[lo:hi]]
-        matrix.sort_indices()
-        return normalize_rows(matrix, copy=False)
+        return idf_weighted(self._rows(binary), sharp_idf)
 
     def _rows(self, binary: bool = False) -> sp.csr_matrix:
         """One row per bag: its term-frequency weights (1 when ``binary``), columns numbered
@@ -186,6 +177,20 @@ class TermTable:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.array(self.lengths, dtype=np.int64), out=indptr[1:])
         return sp.csr_matrix((weights, cols, indptr), shape=(n, width))
+
+
+def idf_weighted(tf: sp.csr_matrix, sharp_idf: bool = False) -> sp.csr_matrix:
+    """Unit rows of ``tf`` (term-frequency weights) times the idf of its own rows, as in
+    :func:`tfidf_matrix`; ``tf`` is changed in place and returned."""
+    n, width = tf.shape
+    df = np.bincount(tf.indices, minlength=width)
+    ratio = (1 + n) / (1 + df)
+    idf = np.log(ratio + 1.0) if sharp_idf else np.log(ratio) + 1.0
+    for lo in range(0, tf.nnz, BLOCK_NONZEROS):  # no full-size temporary
+        hi = lo + BLOCK_NONZEROS
+        tf.data[lo:hi] *= idf[tf.indices[lo:hi]]
+    tf.sort_indices()
+    return normalize_rows(tf, copy=False)
 
 
 def normalize_rows(matrix: sp.csr_matrix, copy: bool = True) -> sp.csr_matrix:
