@@ -450,12 +450,7 @@ def refine_spans(
     in_headline = [
         headline_line(texts.get(r.article_id, ""), r.start_char, r.end_char, lines) for r in rows
     ]
-    body_forms = {r.text.casefold() for r, h in zip(rows, in_headline, strict=True) if not h}
-    body_inner = {  # forms seen inside a sentence, where capitals are the name's own
-        r.text.casefold()
-        for r, h in zip(rows, in_headline, strict=True)
-        if not h and not _sentence_initial(texts.get(r.article_id, ""), r.start_char)
-    }
+    body_forms, body_inner = _body_forms(rows, in_headline, texts)
     keep = []
     # What refining a span reads is its own text, its label and whether its line is a
     # headline, and for a person's name of two words or more the three characters before it
@@ -487,6 +482,18 @@ def refine_spans(
             (r.article_id, r.sentence_index, a, b, text[a:b], r.ner_label, r.start_char, r.end_char)
         )
     return pd.DataFrame(_complete_names(keep, texts), columns=[*MENTION_COLUMNS, *SOURCE_COLUMNS])
+
+
+def _body_forms(rows, in_headline: list[bool], texts: dict[str, str]) -> tuple[set, set]:
+    """(forms of the spans outside headlines, those of them also seen inside a sentence, where
+    capitals are the name's own), case-folded: the corpus evidence :func:`_refine_span` reads."""
+    body = [r for r, h in zip(rows, in_headline, strict=True) if not h]
+    inner = {
+        r.text.casefold()
+        for r in body
+        if not _sentence_initial(texts.get(r.article_id, ""), r.start_char)
+    }
+    return {r.text.casefold() for r in body}, inner
 
 
 def _refine_span(

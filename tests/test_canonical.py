@@ -6,9 +6,9 @@ import pandas as pd
 
 from pipeline.canonical import canonicalize, names_are_variants, normalize_name
 from pipeline.ner import (
+    _body_forms,
     _complete_names,
     _refine_span,
-    _sentence_initial,
     headline_line,
     refine_spans,
     word_case,
@@ -713,11 +713,7 @@ def test_spans_refined_once_per_surface_and_context_as_each_on_its_own():
     rows = list(spans.itertuples())
     lines: dict = {}
     heads = [headline_line(texts[r.article_id], r.start_char, r.end_char, lines) for r in rows]
-    body = [r for r, h in zip(rows, heads, strict=True) if not h]
-    body_forms = {r.text.casefold() for r in body}
-    body_inner = {
-        r.text.casefold() for r in body if not _sentence_initial(texts[r.article_id], r.start_char)
-    }
+    body_forms, body_inner = _body_forms(rows, heads, texts)
     keep = []
     for r, h in zip(rows, heads, strict=True):
         text = texts[r.article_id]
