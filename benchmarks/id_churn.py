@@ -47,6 +47,8 @@ import pandas as pd  # noqa: E402
 
 from benchmarks.bench import load_records, write_articles  # noqa: E402
 from pipeline import storage  # noqa: E402
+from pipeline.dates import as_date  # noqa: E402
+from pipeline.online_gathering import canonical_order  # noqa: E402
 
 CORPUS_RECORDS = 19043
 
@@ -81,15 +83,14 @@ def report_gathering_terms(before: pd.DataFrame, after: pd.DataFrame) -> None:
     changed = old.index[old != new.reindex(old.index)]
     by_ids = [a for a in changed if ids_old[a] != ids_new[a]]
     dates = before.drop_duplicates("article_id").set_index("article_id")["published_date"]
-    order = sorted(
-        dates.index, key=lambda a: (pd.isna(dates[a]), dates[a] if pd.notna(dates[a]) else 0, a)
-    )
-    position = {a: i for i, a in enumerate(order)}
+    dates = dates.sort_index()  # article_id order, as story_clusters numbers its rows
+    order = canonical_order([as_date(d) for d in dates])
+    position = {dates.index[row]: p for p, row in enumerate(order.tolist())}
     first = min((position[a] for a in changed), default=None)
     print(
         f"old articles whose entity terms changed: {len(changed)} of {len(old)} "
         f"({len(by_ids)} by ids, {len(changed) - len(by_ids)} by labels only); first in the "
-        f"gathering's order: {first if first is not None else 'none'} of {len(order)}"
+        f"gathering's order: {first if first is not None else 'none'} of {len(position)}"
     )
 
 
