@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from pipeline.url_line import URL_LINE
+
 __all__ = [
     "RULES_VERSION",
     "CleanedArticle",
@@ -140,7 +142,6 @@ def repeated_line_threshold(n_texts: int, min_articles: int = 3, min_share: floa
 
 # --- line rules ----------------------------------------------------------------------------
 
-_URL_LINE_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 _SHARE_STRONG = frozenset(
     """facebook twitter whatsapp linkedin pinterest reddit telegram messenger tumblr
     flipboard email e-mail mail share shares sharing tweet print x vk sms copy""".split()
@@ -290,7 +291,7 @@ def _furniture_reason(line: str) -> str | None:
     """Why a line is page furniture, or None for a line that may be article text."""
     if _SYMBOLS_ONLY_RE.match(line):
         return "symbols"
-    if _URL_LINE_RE.match(line):
+    if URL_LINE.match(line):
         return "url"
     if _is_share_line(line):
         return "share"
@@ -313,7 +314,7 @@ def _furniture_reason(line: str) -> str | None:
 
 def _parse_date_line(line: str) -> date | None:
     try:
-        from pipeline.dates import parse_date_line
+        from pipeline.date_lines import parse_date_line
     except ImportError:  # pragma: no cover - the dates module is a sibling in this package
         return None
     try:
@@ -436,7 +437,7 @@ def clean_article(
 
     # Header: date lines anywhere in the first few lines (they may follow a headline and a
     # deck), then breadcrumbs, section labels and the headline itself.
-    has_header = any(_URL_LINE_RE.match(line) for line in lines[:_HEADER_LINES])
+    has_header = any(URL_LINE.match(line) for line in lines[:_HEADER_LINES])
     for i in [i for i in range(len(lines)) if keep[i]][:_HEADER_LINES]:
         parsed = _date_of(lines[i])
         if parsed is not None or (_META_PREFIX_RE.match(lines[i]) and len(_words(lines[i])) <= 8):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.dates import parse_date_line
+from pipeline.date_lines import parse_date_line
 from pipeline.entity_evaluation import (
     EntityScores,
     GoldEntityMention,

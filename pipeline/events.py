@@ -10,10 +10,11 @@ import re
 
 import pandas as pd
 
-from pipeline.dates import as_date, resolve_dates, tense_of
+from pipeline.dates import as_date, resolve_dates
 from pipeline.event_types import find_triggers
 from pipeline.gc_pause import without_cycle_collection
 from pipeline.sentences import split_sentences
+from pipeline.tense import tense_of
 
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})

@@ -52,13 +52,15 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from scipy.spatial.distance import squareform
 
-from pipeline.dates import as_date, parse_date_line
+from pipeline.date_lines import parse_date_line
+from pipeline.dates import as_date
 from pipeline.gathering import GatheringMemory, canonical_rows, gather_resuming
 from pipeline.online_gathering import canonical_order
 from pipeline.progress import Progress
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import TermTable, counter_cosine
 from pipeline.stopwords import ENGLISH_STOPWORDS
+from pipeline.url_line import URL_LINE
 
 GATHER_THRESHOLD = 0.1  # average cosine that puts two articles in one kind of story
 SPLIT_NCUT = 0.8  # normalized cut below which a gathered cluster is two stories
@@ -128,9 +130,8 @@ _CALENDAR_WORDS = frozenset(
 _CASED_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
-_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
 # What every date that parse_date_line reads a year from has: a year of four digits or the
-# separator of a numeric or month-dash date (its patterns: pipeline/dates.py, _LINE_PATTERNS).
+# separator of a numeric or month-dash date (its patterns: pipeline/date_lines.py, _LINE_PATTERNS).
 _YEAR_OR_SEPARATOR = re.compile(r"(?:1[89]|20)\d\d|[/-]")
 
 
@@ -157,7 +158,7 @@ def article_terms(
     coarse: dict[str, float] = {}
     pairs: dict[str, float] = {}
     held, paired = coarse.get, pairs.get
-    lines = [line for line in text.split("\n") if line.strip() and not _URL_LINE.match(line)]
+    lines = [line for line in text.split("\n") if line.strip() and not URL_LINE.match(line)]
     for i, line in enumerate(lines):
         weight = LEAD_WEIGHT if i < LEAD_LINES else 1.0
         tokens = [
@@ -192,7 +193,7 @@ def capitals_headline(text: str) -> tuple[bool, list[str]]:
     Numbers, calendar words, stopwords and words of fewer than three letters are left out.
     """
     for line in text.split("\n"):
-        if not line.strip() or _URL_LINE.match(line):
+        if not line.strip() or URL_LINE.match(line):
             continue
         words = [w for w in _CASED_TOKEN.findall(line) if any(c.isalpha() for c in w)]
         lettered = [w for w in words if w[0].isalpha()]
@@ -360,7 +361,7 @@ def lead_weekdays(text: str) -> Counter:
     seen = 0
     for start, end in iter_sentences(text):
         sentence = text[start:end]
-        if _URL_LINE.match(sentence) or _is_date_line(sentence):
+        if URL_LINE.match(sentence) or _is_date_line(sentence):
             continue
         found.update(_WEEKDAY.findall(sentence.lower()))
         seen += 1

@@ -1,4 +1,5 @@
-"""Tests for pipeline.dates, using inline examples modelled on the corpora."""
+"""Tests for pipeline.date_lines, pipeline.tense and pipeline.dates, on examples modelled on
+the corpora."""
 
 from __future__ import annotations
 
@@ -6,14 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from pipeline.dates import (
-    ResolvedDate,
-    find_publication_date,
-    most_precise_consistent,
-    parse_date_line,
-    resolve_dates,
-    tense_of,
-)
+from pipeline.date_lines import find_publication_date, parse_date_line
+from pipeline.dates import ResolvedDate, most_precise_consistent, resolve_dates
+from pipeline.tense import tense_of
 
 ANCHOR = date(2023, 6, 14)  # a Wednesday
 

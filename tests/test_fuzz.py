@@ -17,13 +17,15 @@ from hypothesis import strategies as st
 
 from pipeline.articles import clean_one
 from pipeline.cleaning import clean_article, furniture_line_keys, normalize_text
-from pipeline.dates import parse_date_line, resolve_dates, tense_of
+from pipeline.date_lines import parse_date_line
+from pipeline.dates import resolve_dates
 from pipeline.decoding import decode_bytes
 from pipeline.event_types import find_triggers
 from pipeline.events import detect_sentence_events
 from pipeline.ingest import read_articles
 from pipeline.ner import clean_span
 from pipeline.sentences import split_sentences
+from pipeline.tense import tense_of
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=400)
 NEWSY = st.lists(
