@@ -33,6 +33,7 @@ from pipeline.gathering import GatheringMemory
 from pipeline.gc_pause import without_cycle_collection
 from pipeline.sentences import iter_sentences
 from pipeline.similarity import similar_pairs, tfidf_matrix
+from pipeline.stopwords import ENGLISH_STOPWORDS, NEWS_FILLER_WORDS
 from pipeline.stories import story_clusters
 
 UNDATED_LOOKBACK = timedelta(days=21)
@@ -51,13 +52,7 @@ EVENT_MAX_DF = 400
 # undated happening (21 days back, 45 ahead), so most local events lie in one or two stretches.
 EVENT_SLICE_DAYS = 60
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
-_STOP = frozenset(
-    "the and for that with from this have has had was were are been will would said says "
-    "about after before their there they them then than when where which while who whom "
-    "what into over also more most other some such only very just its his her our your "
-    "not but can could should may might one two three first last new year years day days "
-    "week weeks month months time told according because since under during between".split()
-)
+_STOP = ENGLISH_STOPWORDS | NEWS_FILLER_WORDS
 
 Interval = tuple[date | None, date | None]
 ACTOR_RANK = {"PERSON": 0, "ORG": 1, "NORP": 2, "GPE": 2}

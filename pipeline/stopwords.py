@@ -1,4 +1,4 @@
-"""Function words shared by the peer scorer and story clustering.
+"""Function words shared by the peer scorer, story clustering and local-event matching.
 
 One list, so the pipeline and the naive peer it is measured against drop the same words and a
 comparison between them is not skewed by tokenisation.
@@ -28,4 +28,14 @@ ENGLISH_STOPWORDS = frozenset(
     within without would yet you your yours yourself yourselves s t don didn doesn isn wasn
     weren won wouldn couldn shouldn aren hasn haven hadn ll ve d m o y
     """.split()
+)
+
+# Words every news report uses whatever happened: calendar and count words, and the reporting
+# words ("told", "according") that ENGLISH_STOPWORDS lets through. Local events
+# (pipeline/dedup.py) are matched on the words of their sentences, where these only add noise.
+# dedup used to hold a stopword list of its own (79 words, these among them); the shared list
+# plus these gives the same make eval-all figures on ECB+ and GVC dev (events B3 F1 0.958 and
+# 0.987, stories 0.970 and 0.992).
+NEWS_FILLER_WORDS = frozenset(
+    "according day days first month months new three time told two week weeks year years".split()
 )
