@@ -474,6 +474,8 @@ def _canonicalize(
     # Clusters whose best names normalise alike under one label are one entity ("Apple Inc"
     # reached by two routes).
     groups: dict[tuple[str, str], list[_Mention]] = defaultdict(list)
+    # A group's name while it holds one cluster (most do): no second vote over the same forms.
+    names: dict[tuple[str, str], str | None] = {}
     for cluster, ms in members.items():
         name = _canonical_name(ms)
         voters = ms
@@ -487,22 +489,27 @@ def _canonicalize(
         marker = generation(name)
         if marker and cluster.endswith(f" {marker}"):  # "Jr" and "Sr" kept apart above
             id_key = f"{id_key} {marker}"
-        groups[(label, id_key)].extend(ms)
+        group = (label, id_key)
+        names[group] = None if group in names else name
+        groups[group].extend(ms)
     sources = list(zip(out["source_start"].tolist(), out["source_end"].tolist(), strict=True))
     order = _report_order(dates)
     entity_rows = []
     ids = [""] * len(items)
     labels = [""] * len(items)
-    for (label, _), ms in groups.items():
-        anchor = min(ms, key=lambda m: (*order(m.article_id), sources[m.index]))
-        eid = entity_id_for(anchor.article_id, *sources[anchor.index])
+    for group, ms in groups.items():
+        label, name = group[0], names[group]
+        # The earliest report first, then its earliest span: an article's mentions share its
+        # place in the order, so it is looked up once per article, not once per mention.
+        first = min({m.article_id for m in ms}, key=order)
+        eid = entity_id_for(first, *min(sources[m.index] for m in ms if m.article_id == first))
         for m in ms:
             ids[m.index] = eid
             labels[m.index] = label
         entity_rows.append(
             {
                 "entity_id": eid,
-                "name": _canonical_name(ms),
+                "name": name if name is not None else _canonical_name(ms),
                 "label": label,
                 "aliases": sorted({m.display for m in ms}),
             }
@@ -1079,13 +1086,16 @@ def _canonical_name(ms: list[_Mention]) -> str:
     """
 
     def shouted(m: _Mention) -> bool:
-        return m.all_caps and sum(ch.isalpha() for ch in m.display) > 4
+        return sum(ch.isalpha() for ch in m.display) > 4
 
     plain = (
-        [m for m in ms if not m.descriptor and not shouted(m)]
+        [m for m in ms if not m.descriptor and not (m.all_caps and shouted(m))]
         or [m for m in ms if not m.descriptor]
         or ms
     )
+    forms = {m.display for m in plain}
+    if len(forms) == 1:  # one form, nothing to vote on: most entities
+        return forms.pop()
     counts = Counter(m.display for m in plain)
 
     def size(d: str) -> int:  # a legal form does not make a name longer ("U.S. Company")
