@@ -107,6 +107,8 @@ _SPACES = re.compile(r"\s+")
 # Gigante, Kimani (Kiki) Gray.
 _NICKNAME = re.compile(r"(?<=\w)\s+[\"“'‘(]([^\"“”'‘’()]{1,30})[\"”'’)]\s+(?=\w)")
 _TITLE_WORDS = re.compile(r"((?:[A-Z][\w.-]*\s+){1,4})$")
+_POSSESSIVE_S = re.compile(r"['’]s\b")
+_LEADING_DROPS = HONORIFICS | {"the"}  # words a key never starts with ("the Fed", "Mr Qin")
 
 
 # Descriptors that precede a name inside a span ("Head Coach Tony Smith", "Deputy Ortiz").
@@ -135,9 +137,10 @@ def normalize_name(surface: str) -> str:
     Cached: a corpus names the same few thousand entities over and over.
     """
     text = unicodedata.normalize("NFKD", surface)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # an ASCII name has no accents to drop (most names)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NICKNAME.sub(" ", text)  # Vincent "The Chin" Gigante
-    text = re.sub(r"['’]s\b", "", text).replace(".", " ")
+    text = _POSSESSIVE_S.sub("", text).replace(".", " ")
     text = _NON_WORD.sub(" ", text).replace("-", " ")
     raw = _SPACES.sub(" ", text).strip().casefold().split(" ")
     tokens: list[str] = []
@@ -150,7 +153,7 @@ def normalize_name(surface: str) -> str:
             tokens.append(tok)
             letters = single
     tokens = [ABBREVIATED_FEATURES.get(t, t) for t in tokens]
-    while len(tokens) > 1 and tokens[0] in HONORIFICS | {"the"}:
+    while len(tokens) > 1 and tokens[0] in _LEADING_DROPS:
         tokens = tokens[1:]
     if len(tokens) > 2 and tokens[-1] in GENERATIONAL_SUFFIXES:
         tokens = tokens[:-1]
@@ -744,21 +747,23 @@ def _resolve_short_person_forms(
     mentions_in: dict[str, Counter] = defaultdict(Counter)  # cluster → article → mentions
     keys_of_article: dict[str, set[str]] = defaultdict(set)
     for m in items:
-        keys_of_article[m.article_id].add(cluster_of.get(m.index, m.key))
-        if m.index in cluster_of:
-            cluster_articles[cluster_of[m.index]].add(m.article_id)
-            cluster_size[cluster_of[m.index]] += 1
-            mentions_in[cluster_of[m.index]][m.article_id] += 1
+        c = cluster_of.get(m.index)
+        keys_of_article[m.article_id].add(m.key if c is None else c)
+        if c is not None:
+            cluster_articles[c].add(m.article_id)
+            cluster_size[c] += 1
+            mentions_in[c][m.article_id] += 1
     # Names around each full name, over its articles: the story it belongs to.
     # Only names of few articles tell a story: at most the square root of the number of
     # articles (27 of 772, 138 of 19,000; at least 5, in a small archive every name is rare).
     # A country or "the White House" is everywhere, and two White House stories are not one.
     df: Counter = Counter(k for keys in keys_of_article.values() for k in keys)
     rare = max(5.0, len(keys_of_article) ** 0.5)
+    rare_keys_of = {a: [k for k in keys if df[k] <= rare] for a, keys in keys_of_article.items()}
     context: dict[str, Counter] = defaultdict(Counter)
     for c, arts in cluster_articles.items():
         for a in arts:
-            context[c].update(k for k in keys_of_article[a] if k != c and df[k] <= rare)
+            context[c].update(k for k in rare_keys_of[a] if k != c)
     pending: dict[str, list[_Mention]] = defaultdict(list)
     for m in items:
         if m.index in cluster_of or " " in m.key:
@@ -1069,6 +1074,9 @@ def _legal(name: str) -> bool:
 def _vote_label(ms: list[_Mention], person_allowed: bool = True) -> str:
     """The most frequent label, PERSON winning ties; never PERSON for a name with a figure or
     a legal form."""
+    if len(ms) == 1:  # a name seen once (most): its label, no count
+        label = ms[0].ner_label
+        return "ORG" if label == "PERSON" and not person_allowed else label
     counts = Counter(m.ner_label for m in ms)
     if not person_allowed:
         counts.pop("PERSON", None)

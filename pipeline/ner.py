@@ -278,6 +278,7 @@ LEGAL_SUFFIXES = frozenset(
     "gmbh spa srl ab asa oyj kk pty pte bhd se".split()
 )
 VERSUS = frozenset({"vs", "v", "versus"})
+_FIGURE_WORDS = CURRENCY_UNITS | VERSUS  # built once: ``has_figure`` runs per span and name
 _PARTICLES = frozenset({"of", "the", "and", "for", "de", "la", "del", "van", "von", "da", "&"})
 _TOKEN = re.compile(r"\S+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -364,7 +365,7 @@ def has_figure(surface: str) -> bool:
     if any(ch.isdigit() for ch in surface):
         return True
     words = {w.strip(_EDGE_PUNCT).casefold() for w in surface.split()}
-    return bool(words & (CURRENCY_UNITS | VERSUS))
+    return not words.isdisjoint(_FIGURE_WORDS)
 
 
 HEADLINE_MAX_CHARS = 200  # a headline is one short line; a longer line is a paragraph
