@@ -160,8 +160,12 @@ def normalize_name(surface: str) -> str:
     return " ".join(t for t in tokens if t)
 
 
+@lru_cache(maxsize=1 << 16)
 def org_key(key: str) -> str:
-    """An organisation's key without its legal form: "apple inc" → "apple"."""
+    """An organisation's key without its legal form: "apple inc" → "apple".
+
+    Cached like ``normalize_name``: it runs per mention and per name form.
+    """
     tokens = key.split()
     while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
         tokens = tokens[:-1]
@@ -226,8 +230,17 @@ def names_are_variants(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and long_.startswith(short):
         return not long_.endswith(_FEMININE_ENDINGS) or short.endswith(_FEMININE_ENDINGS)
-    similar = SequenceMatcher(None, a, b).ratio() >= 0.8
-    return similar and (a[0] == b[0] or min(len(a), len(b)) >= 6)
+    return (a[0] == b[0] or min(len(a), len(b)) >= 6) and _similar(a, b)
+
+
+def _similar(a: str, b: str) -> bool:
+    """80 % alike by ``SequenceMatcher.ratio``; its cheap upper bounds rule most pairs out first."""
+    matcher = SequenceMatcher(None, a, b)
+    return (
+        matcher.real_quick_ratio() >= 0.8
+        and matcher.quick_ratio() >= 0.8
+        and matcher.ratio() >= 0.8
+    )
 
 
 def _name_tokens(key: str) -> list[str]:
@@ -318,7 +331,7 @@ def canonicalize(
     try:
         return _canonicalize(mentions, texts, dates)
     finally:
-        for cached in (normalize_name, generation, _all_caps, _display, inflections):
+        for cached in (normalize_name, org_key, generation, _all_caps, _display, inflections):
             cached.cache_clear()
 
 
@@ -451,13 +464,7 @@ def _canonicalize(
     # Names that keep a capitalised "The" inside a sentence ("said The Hollywood Reporter"):
     # the article is part of the name and of its acronym ("THR").
     starts = out["start_char"].tolist()
-    with_the = {
-        m.key
-        for m in rest
-        if _NAME_THE.search(
-            texts.get(m.article_id, "")[max(0, starts[m.index] - 6) : starts[m.index]]
-        )
-    }
+    with_the = {m.key for m in rest if _the_before(texts.get(m.article_id, ""), starts[m.index])}
     targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story, with_the)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
     for k, t in _spelling_variant_targets(org_votes).items():
@@ -535,10 +542,17 @@ _THE = re.compile(r"^(?:the|The)\s+")
 _HONORIFIC_START = re.compile(r"^(?:Mr|Mrs|Ms|Dr)\.?\s+")
 
 
+def _the_before(text: str, start: int) -> bool:
+    """A capitalised "The" right before a name (``_NAME_THE``). Most names have none: a
+    substring test spares them the regular expression."""
+    before = text[max(0, start - 6) : start]
+    return "The" in before and _NAME_THE.search(before) is not None
+
+
 @lru_cache(maxsize=1 << 16)
 def _all_caps(surface: str) -> bool:
-    letters = [ch for ch in surface if ch.isalpha()]
-    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+    letters = list(filter(str.isalpha, surface))
+    return len(letters) >= 2 and all(map(str.isupper, letters))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -886,7 +900,7 @@ def _spelling_variant_targets(votes: dict[str, Counter]) -> dict[str, str]:
             a, b = head.split()[i], k.split()[i]
             if label[k] != label[head]:  # "South Korean" (NORP) is not "South Korea" (GPE)
                 continue
-            if a[0] == b[0] and SequenceMatcher(None, a, b).ratio() >= 0.8:
+            if a[0] == b[0] and _similar(a, b):
                 targets.setdefault(k, head)
     return targets
 
@@ -1091,6 +1105,9 @@ def _canonical_name(ms: list[_Mention]) -> str:
     Forms with a title inside ("Colts QB Andrew Luck") or in capitals ("REAGAN") are only used
     when there is nothing else; acronyms ("US", "NATO") keep their capitals.
     """
+    forms = {m.display for m in ms}
+    if len(forms) == 1:  # one form, nothing to choose from: most entities
+        return forms.pop()
 
     def shouted(m: _Mention) -> bool:
         return sum(ch.isalpha() for ch in m.display) > 4
@@ -1100,9 +1117,6 @@ def _canonical_name(ms: list[_Mention]) -> str:
         or [m for m in ms if not m.descriptor]
         or ms
     )
-    forms = {m.display for m in plain}
-    if len(forms) == 1:  # one form, nothing to vote on: most entities
-        return forms.pop()
     counts = Counter(m.display for m in plain)
 
     def size(d: str) -> int:  # a legal form does not make a name longer ("U.S. Company")
