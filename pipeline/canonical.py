@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -271,7 +272,6 @@ class _Mention:
     key: str
     display: str
     ner_label: str
-    role: str | None
     has_honorific: bool
     all_caps: bool = False
     descriptor: bool = False  # the span carries a title before the name ("Colts QB Andrew Luck")
@@ -370,17 +370,18 @@ def _canonicalize(
         honorific = ("mr" in prefix or "ms" in prefix or "dr" in prefix) and bool(
             _HONORIFIC_BEFORE.search(prefix)
         )
-        role = role_before(text, start)
-        items.append(_Mention(i, article_id, key, display, ner_label, role, honorific, all_caps))
+        items.append(_Mention(i, article_id, key, display, ner_label, honorific, all_caps))
     # One key, two generational markers ("Ken Griffey Jr." / "Ken Griffey Sr."): father and
     # son, so the marker stays in their keys; a single marker is dropped ("LaCalamita III").
     markers: dict[str, set[str]] = defaultdict(set)
+    marked: list[_Mention] = []  # the few mentions with a marker
     for m in items:
         g = generation(m.display)
         if g:
             markers[m.key].add(g)
-    for m in items:
-        if len(markers.get(m.key, ())) >= 2 and generation(m.display):
+            marked.append(m)
+    for m in marked:
+        if len(markers[m.key]) >= 2:
             m.key = f"{m.key} {generation(m.display)}"
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in items:
@@ -418,7 +419,12 @@ def _canonicalize(
         uf.find(k)
     _merge_spelling_variants(person_full, items, uf)
     _merge_misspelt_full_names(person_full, items, uf, votes)
-    _merge_same_role(items, person_full, uf)
+    starts = out["start_char"].tolist()
+
+    def role_of(m: _Mention) -> str | None:
+        return role_before(texts.get(m.article_id, ""), starts[m.index])
+
+    _merge_same_role(items, person_full, uf, role_of)
     _merge_nicknames(items, uf)
 
     cluster_of: dict[int, str] = {}
@@ -463,7 +469,6 @@ def _canonicalize(
     story = _StoryNames(names_in, articles_of)
     # Names that keep a capitalised "The" inside a sentence ("said The Hollywood Reporter"):
     # the article is part of the name and of its acronym ("THR").
-    starts = out["start_char"].tolist()
     with_the = {m.key for m in rest if _the_before(texts.get(m.article_id, ""), starts[m.index])}
     targets = _acronym_targets(sorted(org_votes), org_votes, articles_of, story, with_the)
     targets.update(_place_prefixed_targets(rest, org_votes, case))
@@ -702,13 +707,20 @@ def _merge_nicknames(items: list[_Mention], uf: _UnionFind) -> None:
             uf.union(m.key, alias)
 
 
-def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFind) -> None:
+def _merge_same_role(
+    items: list[_Mention],
+    person_full: list[str],
+    uf: _UnionFind,
+    role_of: Callable[[_Mention], str | None],
+) -> None:
     """Names that hold the same role and share a surname are one person spelled two ways.
 
     Machine translation garbles given names ("Foreign Minister Chen Gang" beside the majority
     "Foreign Minister Qin Gang"); the role title plus the shared family token is strong evidence
     when one form is the clear majority (at least twice the mentions: a garble is the exception;
     two people who hold one title, such as two prime ministers, are each named about as often).
+    ``role_of`` reads the title before a mention (``role_before``), only for the two-word names
+    this rule is about: most mentions are not.
     """
     full = set(person_full)
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -716,10 +728,9 @@ def _merge_same_role(items: list[_Mention], person_full: list[str], uf: _UnionFi
     for m in items:
         if m.key in full:
             n_mentions[m.key] += 1
-            if m.role:
-                tokens = m.key.split()
-                if len(tokens) == 2 and len(tokens[0]) <= 5:
-                    roles[(m.role, tokens[-1])].add(m.key)
+            tokens = m.key.split()
+            if len(tokens) == 2 and len(tokens[0]) <= 5 and (role := role_of(m)):
+                roles[(role, tokens[-1])].add(m.key)
     for keys in roles.values():
         if len(keys) < 2:
             continue
