@@ -351,9 +351,7 @@ def _canonicalize(
         out = out.drop(columns=SOURCE_COLUMNS)
         out["entity_id"] = pd.Series(dtype="object")
         out["label"] = pd.Series(dtype="object")
-        return out, pd.DataFrame(
-            columns=["entity_id", "name", "label", "aliases", "n_mentions", "n_articles"]
-        )
+        return out, pd.DataFrame(columns=_ENTITY_COLUMNS)
     items: list[_Mention] = []
     # Surface → key, display form, capitals: a name recurs, one look-up instead of three.
     forms: dict[str, tuple[str, str, bool]] = {}
@@ -515,7 +513,8 @@ def _canonicalize(
         label, name = group[0], names[group]
         # The earliest report first, then its earliest span: an article's mentions share its
         # place in the order, so it is looked up once per article, not once per mention.
-        first = min({m.article_id for m in ms}, key=order)
+        articles = {m.article_id for m in ms}
+        first = min(articles, key=order)
         eid = entity_id_for(first, *min(sources[m.index] for m in ms if m.article_id == first))
         for m in ms:
             ids[m.index] = eid
@@ -526,19 +525,19 @@ def _canonicalize(
                 "name": name if name is not None else _canonical_name(ms),
                 "label": label,
                 "aliases": sorted({m.display for m in ms}),
+                "n_mentions": len(ms),
+                "n_articles": len(articles),
             }
         )
     out = out.drop(columns=SOURCE_COLUMNS)
     out["entity_id"] = ids
     out["label"] = labels
-    info = pd.DataFrame(entity_rows, columns=["entity_id", "name", "label", "aliases"])
-    counts = out.groupby("entity_id").agg(
-        n_mentions=("article_id", "size"), n_articles=("article_id", "nunique")
-    )
-    entities = info.merge(counts, left_on="entity_id", right_index=True)
+    # Counted per group, not by grouping the mentions again: an entity is one group.
+    entities = pd.DataFrame(entity_rows, columns=_ENTITY_COLUMNS)
     return out, entities.sort_values("entity_id").reset_index(drop=True)
 
 
+_ENTITY_COLUMNS = ["entity_id", "name", "label", "aliases", "n_mentions", "n_articles"]
 _HONORIFIC_BEFORE = re.compile(r"\b(mr|mrs|ms|dr)\.?\s*$")
 # A capitalised "The" right before a name, after a word and a space (not a sentence start).
 _NAME_THE = re.compile(r"[\w,]\s[\"“'‘]*The\s+$")
@@ -1071,10 +1070,12 @@ def _acronym_targets(
         for i in range(len(tokens)):
             for n in (2, 3):
                 run = tokens[i : i + n]
+                if len(run) < n or len(tokens) <= n:  # the whole name is no run (most names)
+                    continue
                 # The acronym must stand for the run elsewhere in the corpus ("US" for "United
                 # States"): "AM International" is not "American Medical International".
                 acronym = "".join(w[0] for w in run)
-                if len(run) == n and len(tokens) > n and targets.get(acronym) == " ".join(run):
+                if acronym in targets and targets[acronym] == " ".join(run):
                     short = " ".join(tokens[:i] + [acronym] + tokens[i + n :])
                     if short in known:
                         contracted[short].add(k)

@@ -362,7 +362,7 @@ def _is_figure(token: str, anywhere: bool = True) -> bool:
 
 def has_figure(surface: str) -> bool:
     """Digits, a currency/unit word or "vs": a table row or an amount, never a person."""
-    if any(ch.isdigit() for ch in surface):
+    if any(map(str.isdigit, surface)):
         return True
     words = {w.strip(_EDGE_PUNCT).casefold() for w in surface.split()}
     return not words.isdisjoint(_FIGURE_WORDS)
