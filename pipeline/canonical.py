@@ -1122,10 +1122,10 @@ def _canonical_name(ms: list[_Mention]) -> str:
         return forms.pop()
 
     def shouted(m: _Mention) -> bool:
-        return sum(ch.isalpha() for ch in m.display) > 4
+        return m.all_caps and sum(ch.isalpha() for ch in m.display) > 4
 
     plain = (
-        [m for m in ms if not m.descriptor and not (m.all_caps and shouted(m))]
+        [m for m in ms if not m.descriptor and not shouted(m)]
         or [m for m in ms if not m.descriptor]
         or ms
     )
