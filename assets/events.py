@@ -1,12 +1,19 @@
 """Step 4: event mentions in sentences, merged into deduplicated events."""
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
 from assets._gates import gate_check, id_history_metadata, table_metadata, table_spec
 from pipeline import storage
 from pipeline.dedup import deduplicate
 from pipeline.event_cache import KEY_SQL, SentenceEventCache
-from pipeline.events import attach_participants, detect_sentence_events
+from pipeline.events import (
+    ACTOR_LABELS,
+    PLACE_LABELS,
+    attach_participants,
+    detect_sentence_events,
+)
 from pipeline.gathering_store import GatheringStore
 from pipeline.id_history import moved_ids, record_changes
 from pipeline.parallel import ordered_map, processes_for
@@ -54,9 +61,6 @@ def event_candidates(
             f"SELECT article_id, text, published_date, {KEY_SQL} AS cache_key FROM articles "
             "WHERE duplicate_of IS NULL ORDER BY article_id"
         ).df()
-        mentions = con.execute(
-            "SELECT article_id, sentence_index, start_char, entity_id, label FROM entity_mentions"
-        ).df()
         storage.release_cache(con)
         cache = SentenceEventCache(con)
         todo = (
@@ -72,7 +76,8 @@ def event_candidates(
             with storage.transaction(con):
                 cache.add(chunk["article_id"].tolist(), fresh)
             progress.advance(len(chunk))
-        cands = attach_participants(cache.rows_for(arts), arts, mentions)
+        rows = cache.rows_for(arts)
+        cands = attach_participants(rows, arts, _participant_mentions(con, rows))
         with storage.transaction(con):
             cache.prune(arts["cache_key"].tolist())
             storage.replace_untyped(
@@ -92,6 +97,23 @@ def event_candidates(
             "by_type": dg.MetadataValue.json(cands["event_type"].value_counts().to_dict()),
         }
     )
+
+
+def _participant_mentions(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
+    """The entity mentions ``attach_participants`` can use: those of an actor's or a place's
+    label in a sentence that reports a happening. Chosen in DuckDB rather than in its loop over
+    every mention (a million at 100,000 wire articles)."""
+    columns = "m.article_id, m.sentence_index, m.start_char, m.entity_id, m.label"
+    if rows.empty:
+        return con.execute(f"SELECT {columns} FROM entity_mentions m LIMIT 0").df()
+    labels = ", ".join(f"'{label}'" for label in sorted(ACTOR_LABELS | PLACE_LABELS))
+    sentences = rows[["article_id", "sentence_index"]].drop_duplicates()
+    with storage.registered(con, _sentences=sentences):
+        return con.execute(
+            f"SELECT {columns} FROM entity_mentions m SEMI JOIN _sentences s "
+            "ON m.article_id = s.article_id AND m.sentence_index = s.sentence_index "
+            f"WHERE m.label IN ({labels})"
+        ).df()
 
 
 @dg.multi_asset(
