@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from pipeline.date_lines import parse_date_line
 from pipeline.url_line import URL_LINE
 
 __all__ = [
@@ -312,21 +313,10 @@ def _furniture_reason(line: str) -> str | None:
 # --- dates and sources -------------------------------------------------------------------------
 
 
-def _parse_date_line(line: str) -> date | None:
-    try:
-        from pipeline.date_lines import parse_date_line
-    except ImportError:  # pragma: no cover - the dates module is a sibling in this package
-        return None
-    try:
-        return parse_date_line(line)
-    except NotImplementedError:
-        return None
-
-
 def _date_of(line: str) -> date | None:
     if len(_words(line)) > 24:
         return None
-    return _parse_date_line(line)
+    return parse_date_line(line)
 
 
 _DATELINE_RE = re.compile(r"^(?P<head>[A-Z][^.!?\"]{1,60}?)\s*(?:-{1,2}|:)\s+\S")
@@ -340,7 +330,7 @@ def _dateline_date(sentence: str) -> date | None:
     head = match.group("head")
     if not re.search(r"\d", head) or not head.split()[0].isupper():
         return None
-    return _parse_date_line(head)
+    return parse_date_line(head)
 
 
 _SECOND_LEVEL = frozenset(
