@@ -24,9 +24,10 @@ How: the first N records of ``../shared/corpora/reuters-21578/reuters.jsonl.gz``
 the repo root) become ``<workdir>/articles/<id>.txt``: the headline, a date line such as
 ``Feb 26, 1987`` (left out for the one record without ``published_at``), a blank line, the text.
 Beyond the corpus' 19,043 records, copy k >= 1 of record r is ``<id>-v<k>.txt``: headline
-+ `` (variant k)``, date line shifted by 365*k days, and every digit d of the text after the
-wire dateline (``SALVADOR, Feb 26 -``, kept as is so it stays a valid date) replaced by
-(d + k) mod 10, so no variant is a byte- or content-duplicate that the pipeline would set aside.
++ `` (variant k)`` (``VARIANT`` in a headline set in capitals), date line shifted by 365*k
+days, and every digit d of the text after the wire dateline (``SALVADOR, Feb 26 -``, kept as is
+so it stays a valid date) replaced by (d + k) mod 10, so no variant is a byte- or
+content-duplicate that the pipeline would set aside.
 
 Then, each in its own subprocess so memory is measured per process tree:
 
@@ -106,7 +107,12 @@ def article_file(records: list[dict], index: int) -> tuple[str, str]:
     name = f"{record['id']}.txt"
     if copy:
         name = f"{record['id']}-v{copy}.txt"
-        title = f"{title} (variant {copy})"
+        # In the headline's own case: a lowercase word in a headline set in capitals makes it
+        # a mixed-case one, which names nobody for the templated-brief rule
+        # (stories.capitals_headline), so the copies' results briefs merged into events of
+        # hundreds of companies (632 articles at 100,000) that the originals never form.
+        marker = "VARIANT" if title.isupper() else "variant"
+        title = f"{title} ({marker} {copy})"
         dateline = record.get("dateline") or ""
         head = dateline if dateline and text.startswith(dateline) else ""
         body = shift_digits(text[len(head) :], copy)

@@ -54,9 +54,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+
+from pipeline import storage  # noqa: E402
 
 REUTERS = REPO.parent / "shared" / "corpora" / "reuters-21578" / "reuters.jsonl.gz"
 MODULES = ("similarity", "stories", "dedup")
@@ -67,8 +68,7 @@ MODULES = ("similarity", "stories", "dedup")
 
 def load(db: Path, size: int | None = None) -> dict[str, pd.DataFrame]:
     """The inputs of ``deduplicate`` from a working database, for the first ``size`` articles."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with storage.connect(db, read_only=True) as con:
         arts = con.execute(
             "SELECT article_id, published_date, source, text, duplicate_of FROM articles"
             " ORDER BY source_path, article_id"
@@ -84,8 +84,6 @@ def load(db: Path, size: int | None = None) -> dict[str, pd.DataFrame]:
             "entities": con.execute("SELECT entity_id, name, label FROM entities").df(),
             "entity_mentions": named[named["article_id"].isin(keep)].reset_index(drop=True),
         }
-    finally:
-        con.close()
 
 
 def implementation(rev: str | None, tmp: Path) -> dict[str, object]:

@@ -42,10 +42,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline import stories, threads  # noqa: E402
+from pipeline import storage, stories, threads  # noqa: E402
 from pipeline.dedup import (  # noqa: E402
     _primary_local_events,
     _stated_window,
@@ -61,8 +60,7 @@ CORPUS = REPO.parent / "shared" / "corpora" / "ecbplus-dev"
 def load(db: Path) -> dict[str, pd.DataFrame]:
     """What re-running the dedup and the threads offline reads from a kept or working database
     (also for benchmarks/online_gathering.py and benchmarks/ticker_purity.py)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with storage.connect(db, read_only=True) as con:
         return {
             "articles": con.execute(
                 "SELECT article_id, source_path, title, published_date, source, text,"
@@ -74,8 +72,6 @@ def load(db: Path) -> dict[str, pd.DataFrame]:
                 " FROM entity_mentions"
             ).df(),
         }
-    finally:
-        con.close()
 
 
 def gold_labels(corpus: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -118,8 +114,7 @@ def scores(pred: dict[str, object], gold: dict[str, str], topic: dict[str, str])
 
 def load_published(db: Path) -> dict[str, pd.DataFrame]:
     """The published tables the thread rules read."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with storage.connect(db, read_only=True) as con:
         return {
             "events": con.execute("SELECT * FROM events").df(),
             "event_mentions": con.execute(
@@ -134,8 +129,6 @@ def load_published(db: Path) -> dict[str, pd.DataFrame]:
                 " FROM entity_mentions"
             ).df(),
         }
-    finally:
-        con.close()
 
 
 def thread_grid(

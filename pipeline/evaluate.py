@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import storage
 from pipeline.date_lines import parse_date_line
 from pipeline.entity_evaluation import (
     EntityScores,
@@ -372,8 +373,7 @@ def _has_date_line(path: Path) -> bool:
 def score_corpus(
     corpus: Path, labels: list[_Label], db_path: Path, run_seconds: float
 ) -> EvaluationResult:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
+    with storage.connect(db_path, read_only=True) as con:
         articles = con.execute(
             "SELECT source_path, article_id, published_date IS NOT NULL, duplicate_of IS NOT NULL,"
             " text FROM articles"
@@ -429,8 +429,6 @@ def score_corpus(
                 "SELECT source_path, published_date, title FROM articles"
             ).fetchall()
         }
-    finally:
-        con.close()
     by_path = {
         Path(sp).as_posix(): (aid, dated, dup, text) for sp, aid, dated, dup, text in articles
     }

@@ -58,8 +58,9 @@ it took 11.4-12.4 s before the links of a bucket were found together
 cosines it reads. Every float that decides a merge is computed as before (the same sums in
 the same order), so the groups are the same.
 
-It scales worse than ``gather``: 10.6 s on a Reuters 19k working database (``gather`` 9.3 s),
-111-114 s on a 100k one made of yearly twins of the 19k (``gather`` 69 s). A bucket (about
+It scales worse than ``gather``: 9.6 s on a Reuters 19k working database (10.6-11.3 s with
+MIN_RARE 0.02; ``gather`` 9.3 s), 111-114 s on a 100k one made of yearly twins of the 19k
+(MIN_RARE 0.02; ``gather`` 69 s). A bucket (about
 320 newcomers) brings in whole every closed cluster its newcomers and open members link to,
 and re-sums their members with the bucket's idf: 20 member rows per article at 19k, 75 at
 100k (about 35,000 a bucket once the 730-day window is full, some 2,200 clusters, each one
