@@ -237,9 +237,14 @@ class Principals:
     mute: np.ndarray
     rows: sp.csr_matrix
 
+    def __post_init__(self) -> None:
+        # Read for every story of the archive: made once (a difference over the whole archive
+        # per story took 0.45 s of the event step of a one-file run at 100,000 articles).
+        object.__setattr__(self, "_speaking", (np.diff(self.heads.indptr) > 0) | self.mute)
+
     def speaks(self, members: np.ndarray) -> np.ndarray:
         """Whether each member's headline says who it is about (principals, or mute)."""
-        return (np.diff(self.heads.indptr)[members] > 0) | self.mute[members]
+        return self._speaking[members]
 
     def block(self, members: Sequence[int] | np.ndarray) -> np.ndarray:
         """Compatibility of all pairs of ``members`` as a boolean matrix."""
