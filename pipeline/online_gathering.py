@@ -60,9 +60,9 @@ the same order), so the groups are the same.
 
 It scales worse than ``gather``: 9.6 s on a Reuters 19k working database (10.6-11.3 s with
 MIN_RARE 0.02; ``gather`` 9.3 s), 111-114 s on a 100k one made of yearly twins of the 19k
-(MIN_RARE 0.02; ``gather`` 69 s). A bucket (about
-320 newcomers) brings in whole every closed cluster its newcomers and open members link to,
-and re-sums their members with the bucket's idf: 20 member rows per article at 19k, 75 at
+(MIN_RARE 0.02, twins whose headlines carried a lowercase marker; ``gather`` 69 s). A bucket
+(about 320 newcomers) brings in whole every closed cluster its newcomers and open members link
+to, and re-sums their members with the bucket's idf: 20 member rows per article at 19k, 75 at
 100k (about 35,000 a bucket once the 730-day window is full, some 2,200 clusters, each one
 visited in 37 buckets on average), so a bucket's cost follows the clusters its window holds,
 not its newcomers. That is the algorithm (pairs scored with the idf of their bucket, closed
